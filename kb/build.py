@@ -1,0 +1,94 @@
+"""``kb build``: run the pipeline into a temporary folder, write every store and the site, swap in."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb import __version__, rdf, site, sql
+from kb.manifest import load_manifest, sha256_file
+from kb.pipeline import Progress, _no_progress, collect, evidence, run_time
+from kb.tables import BuildRow
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced, for the closing summary and for tests."""
+
+    out: Path
+    articles: int = 0
+    full_articles: int = 0
+    measurements: int = 0
+    citations: int = 0
+    triples: int = 0
+    pages: int = 0
+    skipped: list[str] = field(default_factory=list)
+    deleted: int = 0
+    seconds: float = 0.0
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp`` so that a failure at any point leaves one complete build."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build(
+    manifest_path: Path,
+    out: Path,
+    *,
+    progress: Progress = _no_progress,
+    with_site: bool = True,
+    config_file: Path | None = None,
+) -> BuildSummary:
+    """Build ``out/kb.sqlite``, ``out/kb.ttl`` and ``out/site/`` from a manifest."""
+    started = time.perf_counter()
+    manifest = load_manifest(manifest_path)
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        corpus = collect(manifest, progress)
+        at = run_time()
+        records = list(evidence(corpus, at, progress))
+        citations = corpus.live_citations()
+        build_row = BuildRow(
+            name=manifest.kb.name, title=manifest.kb.title, seed_pmids=manifest.kb.seed_pmids,
+            run_at=at, kb_version=__version__, manifest_sha256=sha256_file(manifest.source),
+        )
+        sql.write(tmp / "kb.sqlite", records, citations, build_row)
+        progress("sqlite", 1, 1)
+        graph = rdf.build_graph(records, citations)
+        rdf.write_turtle(graph, tmp / "kb.ttl")
+        progress("rdf", 1, 1)
+        pages = 0
+        if with_site:
+            pages = site.render_and_build(tmp, config_file=config_file, progress=progress)
+        summary = BuildSummary(
+            out=out,
+            articles=len(records),
+            full_articles=sum(r.article.status == "full" for r in records),
+            measurements=sum(len(r.extraction.measurements) for r in records),
+            citations=len({(c.citing, c.cited) for c in citations}),
+            triples=len(graph),
+            pages=pages,
+            skipped=[str(s) for s in corpus.skipped],
+            deleted=len(corpus.deleted),
+        )
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary

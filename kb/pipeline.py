@@ -1,0 +1,154 @@
+"""Manifest -> readers -> merged records -> extractor -> evidence records (no output formats here)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kb import extract as extractor
+from kb.manifest import Manifest, SnapshotEntry, sha256_file
+from kb.records import Article, Citation, Deletion, EvidenceRecord, Extraction, Provenance, Snapshot
+from kb.sources.base import Reader, Skipped, SourceError
+from kb.sources.registry import get_reader
+
+#: progress(stage, done, total): called as work advances; total 0 when unknown.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def run_time() -> str:
+    """Build time in UTC; SOURCE_DATE_EPOCH (reproducible-builds.org) pins it for identical output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class _Held:
+    article: Article
+    snapshot: Snapshot
+    reader: Reader
+    note: str | None = None
+
+
+def _rank(a: Article) -> tuple[bool, int, str, int]:
+    """Order of preference between two records of one PMID: full over stub, newer over older."""
+    filled = sum(v not in (None, "", [], ()) for v in a.model_dump().values())
+    return (a.status == "full", a.version, a.revised or "", filled)
+
+
+def merge(old: Article, new: Article) -> tuple[Article, str | None]:
+    """Keep the preferred record; fill fields it lacks from the other. Returns (kept, note)."""
+    if old == new:
+        return old, None
+    keep, other = (new, old) if _rank(new) > _rank(old) else (old, new)
+    filled = {
+        name: getattr(other, name)
+        for name in Article.model_fields
+        if getattr(keep, name) in (None, "", []) and getattr(other, name) not in (None, "", [])
+    }
+    merged = keep.model_copy(update=filled)
+    if keep is new and old.status == "stub" and new.status == "full":
+        note = "upgraded from a citing-list stub"
+    elif keep is new and new.version > old.version:
+        note = f"version {new.version} replaced version {old.version}"
+    elif keep is new:
+        note = "replaced by a more complete record"
+    else:
+        note = None
+    return merged, note
+
+
+@dataclass
+class Corpus:
+    """What all snapshots of a manifest say, merged: one article per PMID, deduplicated links."""
+
+    articles: dict[str, _Held] = field(default_factory=dict)
+    citations: dict[tuple[str, str, str], Citation] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    deleted: set[str] = field(default_factory=set)
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+    def add(self, item: object, snapshot: Snapshot, reader: Reader) -> None:
+        if isinstance(item, Article):
+            self.deleted.discard(item.pmid)
+            held = self.articles.get(item.pmid)
+            if held is None:
+                self.articles[item.pmid] = _Held(item, snapshot, reader)
+                return
+            merged, note = merge(held.article, item)
+            if note is not None:  # the new record won: it is now the source of this article
+                self.articles[item.pmid] = _Held(merged, snapshot, reader, note)
+            else:
+                held.article = merged
+        elif isinstance(item, Citation):
+            self.citations.setdefault((item.citing, item.cited, item.origin), item)
+        elif isinstance(item, Deletion):
+            self.articles.pop(item.pmid, None)
+            self.deleted.add(item.pmid)
+        elif isinstance(item, Skipped):
+            self.skipped.append(item)
+
+    def live_citations(self) -> list[Citation]:
+        """Citations not touching a deleted article, in a stable order."""
+        keys = sorted(k for k in self.citations if k[0] not in self.deleted and k[1] not in self.deleted)
+        return [self.citations[k] for k in keys]
+
+
+def verify(manifest: Manifest, entry: SnapshotEntry) -> tuple[Path, Snapshot]:
+    """Check a snapshot file exists, is not empty and matches its declared hash."""
+    path = manifest.resolve(entry)
+    if not path.is_file():
+        raise SourceError(path, "snapshot named in the manifest is missing")
+    if path.stat().st_size == 0:
+        raise SourceError(path, "snapshot is empty")
+    digest = sha256_file(path)
+    if entry.sha256 and entry.sha256 != digest:
+        raise SourceError(path, f"sha256 is {digest}, the manifest declares {entry.sha256}")
+    rel = os.path.relpath(path, manifest.source.parent)
+    return path, Snapshot(path=rel, sha256=digest, reader=entry.reader)
+
+
+def collect(manifest: Manifest, progress: Progress = _no_progress) -> Corpus:
+    """Read every snapshot of the manifest, in order, into one merged corpus."""
+    corpus = Corpus()
+    total = len(manifest.snapshot)
+    for i, entry in enumerate(manifest.snapshot):
+        reader = get_reader(entry.reader)
+        path, snap = verify(manifest, entry)
+        corpus.snapshots.append(snap)
+        for item in reader.read(path):
+            corpus.add(item, snap, reader)
+        progress("read", i + 1, total)
+    return corpus
+
+
+def evidence(corpus: Corpus, run_at: str, progress: Progress = _no_progress) -> Iterator[EvidenceRecord]:
+    """Extract each article (in PMID order) and attach its provenance."""
+    total = len(corpus.articles)
+    for i, pmid in enumerate(sorted(corpus.articles, key=int)):
+        held = corpus.articles[pmid]
+        if held.article.status == "full" and held.article.abstract:
+            extraction = extractor.extract(held.article)
+        else:
+            extraction = Extraction(pmid=pmid, abstract=held.article.abstract or "")
+        yield EvidenceRecord(
+            article=held.article,
+            extraction=extraction,
+            provenance=Provenance(
+                snapshot=held.snapshot,
+                reader=held.reader.name,
+                reader_version=held.reader.version,
+                extractor=extractor.NAME,
+                extractor_version=extractor.VERSION,
+                run_at=run_at,
+                note=held.note,
+            ),
+        )
+        progress("extract", i + 1, total)

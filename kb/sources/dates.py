@@ -1,0 +1,40 @@
+"""PubMed's date spellings ('2019 Apr 20', '2019 Spring', '2016 Jan-Feb') to ISO 8601."""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+)}
+_SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+_DATE = re.compile(r"^(\d{4})(?:[ -/]([A-Za-z]+|\d{1,2})(?:[-/][A-Za-z]+)?(?:[ -/](\d{1,2}))?)?")
+
+
+def month_number(text: str) -> int | None:
+    """'Apr', 'April', '04', 'Spring' -> month number, or None."""
+    t = text.strip().lower()
+    if t.isdigit():
+        n = int(t)
+        return n if 1 <= n <= 12 else None
+    return _MONTHS.get(t[:3]) or _SEASONS.get(t)
+
+
+def iso_date(year: str | int, month: str | int | None = None, day: str | int | None = None) -> str:
+    """Join the parts that are known: '2019', '2019-04' or '2019-04-20'."""
+    out = f"{int(year):04d}"
+    m = month_number(str(month)) if month is not None and str(month).strip() else None
+    if m is None:
+        return out
+    out += f"-{m:02d}"
+    if day is not None and str(day).strip().isdigit() and 1 <= int(day) <= 31:
+        out += f"-{int(day):02d}"
+    return out
+
+
+def parse_date(text: str) -> str | None:
+    """Free PubMed date text to ISO 8601 at the precision given; None when there is no year."""
+    m = _DATE.match(text.strip())
+    if m is None:
+        return None
+    return iso_date(m[1], m[2], m[3])
