@@ -64,8 +64,12 @@ def build(
         records = list(evidence(corpus, at, progress))
         citations = corpus.live_citations()
         build_row = BuildRow(
-            name=manifest.kb.name, title=manifest.kb.title, seed_pmids=manifest.kb.seed_pmids,
-            run_at=at, kb_version=__version__, manifest_sha256=sha256_file(manifest.source),
+            name=manifest.kb.name,
+            title=manifest.kb.title,
+            seed_pmids=manifest.kb.seed_pmids,
+            run_at=at,
+            kb_version=__version__,
+            manifest_sha256=sha256_file(manifest.source),
         )
         sql.write(tmp / "kb.sqlite", records, citations, build_row)
         progress("sqlite", 1, 1)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rdflib import Graph
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kb import __version__
@@ -27,7 +27,7 @@ DEFAULT_MANIFEST = Path("ingest/manifest.toml")
 DEFAULT_OUT = Path("build")
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"
@@ -48,7 +48,8 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """evidence-kb command line."""
@@ -57,7 +58,9 @@ def main(
 @app.command()
 def build(
     manifest: Annotated[Path, typer.Option(help="Ingest manifest (TOML).")] = DEFAULT_MANIFEST,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced atomically).")] = DEFAULT_OUT,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder (replaced atomically).")
+    ] = DEFAULT_OUT,
     site: Annotated[bool, typer.Option(help="Also render the MkDocs site into OUT/site.")] = True,
 ) -> None:
     """Build OUT/kb.sqlite, OUT/kb.ttl and the evidence site OUT/site from a manifest."""
@@ -67,10 +70,14 @@ def build(
     from kb.sources.base import SourceError
 
     with Progress(
-        TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("[bold]{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -113,9 +120,7 @@ def readers() -> None:
 def sparql(
     query: Annotated[str, typer.Argument(help="A name in queries/, a .rq path, or inline SPARQL.")],
     fmt: Annotated[Fmt, typer.Option("--format", help="Output format.")] = Fmt.table,
-    param: Annotated[
-        list[str] | None, typer.Option(help="NAME=VALUE, bound to ?NAME (repeatable).")
-    ] = None,
+    param: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, bound to ?NAME (repeatable).")] = None,
     data: Annotated[Path, typer.Option(help="The Turtle file to query.")] = DEFAULT_OUT / "kb.ttl",
 ) -> None:
     """Answer a SPARQL question over the built knowledge base."""
@@ -142,7 +147,12 @@ def sparql(
             table.add_row(*["" if v is None else v for v in row])
         out.print(table)
     else:
-        out.print(q.render(result, "csv" if fmt is Fmt.table else fmt.value), end="", markup=False, highlight=False)
+        out.print(
+            q.render(result, "csv" if fmt is Fmt.table else fmt.value),
+            end="",
+            markup=False,
+            highlight=False,
+        )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef
 from rdflib.query import Result
-from rdflib.term import Node
+from rdflib.term import Identifier
 
 from kb.site import ROOT
 
@@ -65,9 +65,9 @@ def library(queries_dir: Path = QUERIES) -> list[Question]:
     return [Question(p.stem, p.read_text(encoding="utf-8"), p) for p in sorted(queries_dir.glob("*.rq"))]
 
 
-def bind(params: dict[str, str]) -> dict[str, Node]:
+def bind(params: dict[str, str]) -> dict[str, Identifier]:
     """Parameters become RDF terms bound to ``?name`` (never pasted into the query text)."""
-    out: dict[str, Node] = {}
+    out: dict[str, Identifier] = {}
     for key, value in params.items():
         if not re.fullmatch(r"[A-Za-z_]\w*", key):
             raise QueryError(f"parameter name {key!r} is not a SPARQL variable name")
@@ -77,7 +77,7 @@ def bind(params: dict[str, str]) -> dict[str, Node]:
 
 def run(graph: Graph, q: Question, params: dict[str, str] | None = None) -> Result:
     try:
-        bindings = {Variable(k): v for k, v in bind(params or {}).items()}
+        bindings: dict[str, Identifier] = dict(bind(params or {}))
         return graph.query(q.text, initBindings=bindings)
     except QueryError:
         raise

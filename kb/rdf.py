@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import PROV, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kb import ids
 from kb.citegraph import cited_by_counts
 from kb.records import Article, Citation, EvidenceRecord, Measurement, Record
 from kb.sql import measurement_locals
-from kb.vocab import CITO, FABIO, KB, OA, PICO, PREFIXES, PROV, SCHEMA, STATISTIC_TYPE, expand
+from kb.vocab import CITO, FABIO, KB, OA, PICO, PREFIXES, SCHEMA, STATISTIC_TYPE, expand
 
 #: FHIR statistic-type codes (verified, see shared/VOCABULARY.md) by our statistic label.
 STATISTIC_CODES = {

@@ -85,7 +85,9 @@ class Article(Record):
         pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
         json_schema_extra=rdf("dcterms:issued"),
     )
-    year: int | None = Field(default=None, ge=1000, le=2999, json_schema_extra=rdf("fabio:hasPublicationYear"))
+    year: int | None = Field(
+        default=None, ge=1000, le=2999, json_schema_extra=rdf("fabio:hasPublicationYear")
+    )
     volume: str | None = Field(default=None, json_schema_extra=rdf("prism:volume"))
     issue: str | None = Field(default=None, json_schema_extra=rdf("prism:issueIdentifier"))
     pages: str | None = Field(default=None, json_schema_extra=rdf("prism:pageRange"))
@@ -179,10 +181,14 @@ class Measurement(Record):
     ci: tuple[float, float] | None = Field(default=None, json_schema_extra=rdf("kb:confidenceInterval"))
     ci_level: float | None = Field(default=None, gt=0, lt=100, json_schema_extra=rdf("kb:ciLevel"))
     p_value: str | None = Field(
-        default=None, description="as written, e.g. '<.001' or '0.03'", json_schema_extra=rdf("kb:pValue")
+        default=None,
+        description="as written, e.g. '<.001' or '0.03'",
+        json_schema_extra=rdf("kb:pValue"),
     )
     timepoint: str | None = Field(default=None, json_schema_extra=rdf("kb:timepoint"))
-    grade: str | None = Field(default=None, pattern=r"^(<=|>=)?[1-5](-[1-5])?$", json_schema_extra=rdf("kb:grade"))
+    grade: str | None = Field(
+        default=None, pattern=r"^(<=|>=)?[1-5](-[1-5])?$", json_schema_extra=rdf("kb:grade")
+    )
     grading_system: str | None = Field(default=None, json_schema_extra=rdf("kb:gradingSystem"))
     subgroup: str | None = Field(default=None, json_schema_extra=rdf("kb:subgroup"))
     arm: str | None = Field(default=None, json_schema_extra=rdf("kb:arm"))
@@ -234,8 +240,13 @@ class Provenance(Record):
     reader_version: str = Field(json_schema_extra=rdf("kb:readerVersion"))
     extractor: str = Field(json_schema_extra=rdf("kb:extractorName"))
     extractor_version: str = Field(json_schema_extra=rdf("kb:extractorVersion"))
-    run_at: str = Field(description="ISO 8601 UTC time of the build run", json_schema_extra=rdf("prov:generatedAtTime"))
-    note: str | None = Field(default=None, description="e.g. 'replaced version 1'", json_schema_extra=rdf("rdfs:comment"))
+    run_at: str = Field(
+        description="ISO 8601 UTC time of the build run",
+        json_schema_extra=rdf("prov:generatedAtTime"),
+    )
+    note: str | None = Field(
+        default=None, description="e.g. 'replaced version 1'", json_schema_extra=rdf("rdfs:comment")
+    )
 
 
 class EvidenceRecord(Record):

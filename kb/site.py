@@ -65,7 +65,8 @@ def checks_text(m: Measurement) -> str:
 
 def measurement_table(ms: list[Measurement]) -> list[str]:
     lines = [
-        "| Endpoint | Statistic | Result | Time point | Grade | Subgroup / arm | Evidence (quoted) | Checks |",
+        "| Endpoint | Statistic | Result | Time point | Grade | Subgroup / arm "
+        "| Evidence (quoted) | Checks |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for m in ms:
@@ -88,18 +89,37 @@ def article_page(rec: EvidenceRecord, citing: list[EvidenceRecord], cites: list[
     a, x, p = rec.article, rec.extraction, rec.provenance
     out = [f"# {cell(a.title) or 'PMID ' + a.pmid}", ""]
     if a.retracted:
-        out += ['!!! danger "Retracted"', "    PubMed links a retraction notice to this article.", ""]
+        out += [
+            '!!! danger "Retracted"',
+            "    PubMed links a retraction notice to this article.",
+            "",
+        ]
     biblio = [
         ("PMID", f"[{a.pmid}](https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/)"),
         ("Journal", cell(a.journal)),
         ("Published", cell(a.pub_date)),
-        ("Volume (issue): pages", cell(" ".join(x for x in (a.volume, f"({a.issue})" if a.issue else None,
-                                                            f": {a.pages}" if a.pages else None) if x))),
+        (
+            "Volume (issue): pages",
+            cell(
+                " ".join(
+                    x
+                    for x in (
+                        a.volume,
+                        f"({a.issue})" if a.issue else None,
+                        f": {a.pages}" if a.pages else None,
+                    )
+                    if x
+                )
+            ),
+        ),
         ("DOI", f"[{a.doi}](https://doi.org/{a.doi})" if a.doi else ""),
         ("PMC", cell(a.pmcid)),
         ("Authors", cell(", ".join(au.name for au in a.authors))),
         ("Publication types", cell(", ".join(a.publication_types))),
-        ("Record", "full PubMed record" if a.status == "full" else "known only from a citing list (no abstract)"),
+        (
+            "Record",
+            "full PubMed record" if a.status == "full" else "known only from a citing list (no abstract)",
+        ),
         ("Citing articles", coverage_text(a.cited_by_count, len(citing))),
     ]
     out += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in biblio if v] + [""]
@@ -113,50 +133,89 @@ def article_page(rec: EvidenceRecord, citing: list[EvidenceRecord], cites: list[
         if x.population.characteristics:
             out += [f"- **Characteristics:** {cell('; '.join(x.population.characteristics))}"]
         out += ["", "## Interventions", ""]
-        out += [f"- **{cell(iv.name)}**" + (f" — {cell(iv.drug_class)}" if iv.drug_class else "")
-                + (f"; {cell(iv.regimen)}" if iv.regimen else "") for iv in x.interventions] or ["None found."]
+        out += [
+            f"- **{cell(iv.name)}**"
+            + (f" — {cell(iv.drug_class)}" if iv.drug_class else "")
+            + (f"; {cell(iv.regimen)}" if iv.regimen else "")
+            for iv in x.interventions
+        ] or ["None found."]
         for kind, heading in (("outcome", "Outcomes"), ("safety", "Safety")):
             ms = [m for m in x.measurements if m.kind == kind]
             out += ["", f"## {heading}", ""]
             out += measurement_table(ms) if ms else [f"No {kind} numbers were extracted."]
     out += ["", "## Cited by (in this knowledge base)", ""]
-    out += [f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in citing] or ["None."]
+    out += [
+        f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in citing
+    ] or ["None."]
     if cites:
         out += ["", "## Cites (in this knowledge base)", ""]
-        out += [f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in cites]
-    out += ["", "## Provenance", "",
-            f"Read from `{p.snapshot.path}` (sha256 `{p.snapshot.sha256[:12]}…`) by {p.reader} {p.reader_version}; "
-            f"extracted by {p.extractor} {p.extractor_version} at {p.run_at}."
-            + (f" {p.note}." if p.note else ""), ""]
+        out += [
+            f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in cites
+        ]
+    out += [
+        "",
+        "## Provenance",
+        "",
+        f"Read from `{p.snapshot.path}` (sha256 `{p.snapshot.sha256[:12]}…`) "
+        f"by {p.reader} {p.reader_version}; "
+        f"extracted by {p.extractor} {p.extractor_version} at {p.run_at}."
+        + (f" {p.note}." if p.note else ""),
+        "",
+    ]
     return "\n".join(out)
 
 
 def home_page(build: BuildRow, records: dict[str, EvidenceRecord], cited_by: dict[str, list[str]]) -> str:
     n_meas = sum(len(r.extraction.measurements) for r in records.values())
     full = sum(r.article.status == "full" for r in records.values())
-    out = [f"# {cell(build.title)}", "", "This evidence knowledge base was built from declared snapshots by "
-           f"`kb build` (evidence-kb {build.kb_version}) at {build.run_at}.", "",
-           "| | |", "|---|---|",
-           f"| Articles | {len(records)} ({full} with a full record and abstract) |",
-           f"| Measurements | {n_meas} |",
-           f"| Citation links | {sum(len(v) for v in cited_by.values())} |", "", "## Seed articles", ""]
+    out = [
+        f"# {cell(build.title)}",
+        "",
+        "This evidence knowledge base was built from declared snapshots by "
+        f"`kb build` (evidence-kb {build.kb_version}) at {build.run_at}.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Articles | {len(records)} ({full} with a full record and abstract) |",
+        f"| Measurements | {n_meas} |",
+        f"| Citation links | {sum(len(v) for v in cited_by.values())} |",
+        "",
+        "## Seed articles",
+        "",
+    ]
     for pmid in build.seed_pmids:
         rec = records.get(pmid)
         if rec is None:
             out.append(f"- PMID {pmid}: not in the knowledge base")
             continue
-        out.append(f"- [{cell(rec.article.title)}](articles/{pmid}.md): "
-                   f"{coverage_text(rec.article.cited_by_count, len(cited_by.get(pmid, [])))}.")
-    out += ["", "## All articles", "", "| PMID | Title | Year | Measurements | Record |", "|---|---|---|---|---|"]
+        out.append(
+            f"- [{cell(rec.article.title)}](articles/{pmid}.md): "
+            f"{coverage_text(rec.article.cited_by_count, len(cited_by.get(pmid, [])))}."
+        )
+    out += [
+        "",
+        "## All articles",
+        "",
+        "| PMID | Title | Year | Measurements | Record |",
+        "|---|---|---|---|---|",
+    ]
     for pmid, rec in records.items():
-        out.append(f"| [{pmid}](articles/{pmid}.md) | {cell(rec.article.title)} | {rec.article.year or ''} "
-                   f"| {len(rec.extraction.measurements)} | {rec.article.status} |")
+        out.append(
+            f"| [{pmid}](articles/{pmid}.md) | {cell(rec.article.title)} | {rec.article.year or ''} "
+            f"| {len(rec.extraction.measurements)} | {rec.article.status} |"
+        )
     return "\n".join(out) + "\n"
 
 
 def citations_page(records: dict[str, EvidenceRecord], cited_by: dict[str, list[str]]) -> str:
-    out = ["# Citations", "", "Who cites whom inside this knowledge base, with the coverage the source reports.", "",
-           "| Cited article | Citing articles in the KB | Reported by the source | Coverage |", "|---|---|---|---|"]
+    out = [
+        "# Citations",
+        "",
+        "Who cites whom inside this knowledge base, with the coverage the source reports.",
+        "",
+        "| Cited article | Citing articles in the KB | Reported by the source | Coverage |",
+        "|---|---|---|---|",
+    ]
     for pmid, citing in sorted(cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         rec = records.get(pmid)
         title = cell(rec.article.title) if rec else f"PMID {pmid}"

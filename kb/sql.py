@@ -58,8 +58,17 @@ def create(path: Path) -> Engine:
 def measurement_locals(pmid: str, measurements: list[Measurement]) -> list[str]:
     """Stable local names of an article's measurements (shared with the RDF side via kb.ids)."""
     return ids.measurement_locals(
-        [(m.endpoint, m.statistic, m.timepoint or "", f"grade {m.grade}" if m.grade else "",
-          m.arm or "", m.subgroup or "") for m in measurements]
+        [
+            (
+                m.endpoint,
+                m.statistic,
+                m.timepoint or "",
+                f"grade {m.grade}" if m.grade else "",
+                m.arm or "",
+                m.subgroup or "",
+            )
+            for m in measurements
+        ]
     )
 
 
@@ -68,44 +77,81 @@ def record_rows(rec: EvidenceRecord, cited_by_ingested: int = 0) -> list[SQLMode
     a, x, p = rec.article, rec.extraction, rec.provenance
     rows: list[SQLModel] = [
         ArticleRow(
-            pmid=a.pmid, iri=str(ids.article(a.pmid)), title=a.title, journal=a.journal,
-            pub_date=a.pub_date, year=a.year, volume=a.volume, issue=a.issue, pages=a.pages,
-            doi=a.doi, pmcid=a.pmcid, language=a.language, abstract=a.abstract,
-            publication_types=a.publication_types, mesh_headings=a.mesh_headings,
-            keywords=a.keywords, sections=[s.model_dump() for s in a.sections],
+            pmid=a.pmid,
+            iri=str(ids.article(a.pmid)),
+            title=a.title,
+            journal=a.journal,
+            pub_date=a.pub_date,
+            year=a.year,
+            volume=a.volume,
+            issue=a.issue,
+            pages=a.pages,
+            doi=a.doi,
+            pmcid=a.pmcid,
+            language=a.language,
+            abstract=a.abstract,
+            publication_types=a.publication_types,
+            mesh_headings=a.mesh_headings,
+            keywords=a.keywords,
+            sections=[s.model_dump() for s in a.sections],
             comments_corrections=[c.model_dump() for c in a.comments_corrections],
-            cited_by_count=a.cited_by_count, cited_by_ingested=cited_by_ingested,
-            version=a.version, revised=a.revised, status=a.status, retracted=a.retracted,
+            cited_by_count=a.cited_by_count,
+            cited_by_ingested=cited_by_ingested,
+            version=a.version,
+            revised=a.revised,
+            status=a.status,
+            retracted=a.retracted,
         ),
         StudyRow(
-            pmid=a.pmid, design=x.study.design, n=x.study.n, population_n=x.population.n,
-            condition=x.population.condition, characteristics=x.population.characteristics,
+            pmid=a.pmid,
+            design=x.study.design,
+            n=x.study.n,
+            population_n=x.population.n,
+            condition=x.population.condition,
+            characteristics=x.population.characteristics,
         ),
         ProvenanceRow(
-            pmid=a.pmid, snapshot_path=p.snapshot.path, snapshot_sha256=p.snapshot.sha256,
-            reader=p.reader, reader_version=p.reader_version, extractor=p.extractor,
-            extractor_version=p.extractor_version, run_at=p.run_at, note=p.note,
+            pmid=a.pmid,
+            snapshot_path=p.snapshot.path,
+            snapshot_sha256=p.snapshot.sha256,
+            reader=p.reader,
+            reader_version=p.reader_version,
+            extractor=p.extractor,
+            extractor_version=p.extractor_version,
+            run_at=p.run_at,
+            note=p.note,
         ),
     ]
-    rows += [
-        AuthorRow(pmid=a.pmid, position=i, **au.model_dump()) for i, au in enumerate(a.authors)
-    ]
+    rows += [AuthorRow(pmid=a.pmid, position=i, **au.model_dump()) for i, au in enumerate(a.authors)]
     rows += [
         InterventionRow(
-            pmid=a.pmid, position=i, iri=str(ids.intervention(a.pmid, iv.name)), name=iv.name,
-            drug_class=iv.drug_class, regimen=iv.regimen, code=iv.code,
+            pmid=a.pmid,
+            position=i,
+            iri=str(ids.intervention(a.pmid, iv.name)),
+            name=iv.name,
+            drug_class=iv.drug_class,
+            regimen=iv.regimen,
+            code=iv.code,
         )
         for i, iv in enumerate(x.interventions)
     ]
-    for i, (m, local) in enumerate(zip(x.measurements, measurement_locals(a.pmid, x.measurements), strict=True)):
+    for i, (m, local) in enumerate(
+        zip(x.measurements, measurement_locals(a.pmid, x.measurements), strict=True)
+    ):
         rows.append(
             MeasurementRow(
-                iri=str(ids.measurement(a.pmid, local)), pmid=a.pmid, position=i,
+                iri=str(ids.measurement(a.pmid, local)),
+                pmid=a.pmid,
+                position=i,
                 **m.model_dump(exclude={"ci", "evidence", "checks", "derived"}),
-                ci_low=m.ci[0] if m.ci else None, ci_high=m.ci[1] if m.ci else None,
-                evidence_start=m.evidence.start, evidence_end=m.evidence.end,
-                evidence_text=m.evidence.text, derived=m.derived,
-                checks=[c.model_dump() for c in m.checks], checks_ok=m.checks_ok,
+                ci_low=m.ci[0] if m.ci else None,
+                ci_high=m.ci[1] if m.ci else None,
+                evidence_start=m.evidence.start,
+                evidence_end=m.evidence.end,
+                evidence_text=m.evidence.text,
+                derived=m.derived,
+                checks=[c.model_dump() for c in m.checks],
+                checks_ok=m.checks_ok,
             )
         )
     return rows
@@ -134,7 +180,7 @@ def write(
 
 def _rows(session: Session, table: type[SQLModel], pmid: str) -> list[SQLModel]:
     col = table.pmid  # type: ignore[attr-defined]
-    order = table.position if hasattr(table, "position") else col  # type: ignore[attr-defined]
+    order = table.position if hasattr(table, "position") else col
     return list(session.exec(select(table).where(col == pmid).order_by(order)).all())
 
 
@@ -169,10 +215,17 @@ def _record(session: Session, art: ArticleRow) -> EvidenceRecord:
     study = session.get(StudyRow, pmid)
     prov = session.get(ProvenanceRow, pmid)
     assert study is not None and prov is not None  # noqa: S101  (written together by write())
-    authors = [Author(**r.model_dump(exclude={"pmid", "position"})) for r in _rows(session, AuthorRow, pmid)]  # type: ignore[attr-defined]
+    authors = [Author(**r.model_dump(exclude={"pmid", "position"})) for r in _rows(session, AuthorRow, pmid)]
     article = Article(
         **art.model_dump(
-            exclude={"iri", "authors", "sections", "comments_corrections", "cited_by_ingested", "retracted"}
+            exclude={
+                "iri",
+                "authors",
+                "sections",
+                "comments_corrections",
+                "cited_by_ingested",
+                "retracted",
+            }
         ),
         authors=authors,
         sections=[AbstractSection(**s) for s in art.sections],
@@ -186,8 +239,18 @@ def _record(session: Session, art: ArticleRow) -> EvidenceRecord:
     for r in _rows(session, MeasurementRow, pmid):
         assert isinstance(r, MeasurementRow)  # noqa: S101
         fields = r.model_dump(
-            exclude={"iri", "pmid", "position", "ci_low", "ci_high", "evidence_start", "evidence_end",
-                     "evidence_text", "checks", "checks_ok"}
+            exclude={
+                "iri",
+                "pmid",
+                "position",
+                "ci_low",
+                "ci_high",
+                "evidence_start",
+                "evidence_end",
+                "evidence_text",
+                "checks",
+                "checks_ok",
+            }
         )
         measurements.append(
             Measurement(
@@ -201,13 +264,19 @@ def _record(session: Session, art: ArticleRow) -> EvidenceRecord:
         pmid=pmid,
         abstract=article.abstract or "",
         study=Study(design=study.design, n=study.n),
-        population=Population(n=study.population_n, condition=study.condition, characteristics=study.characteristics),
+        population=Population(
+            n=study.population_n, condition=study.condition, characteristics=study.characteristics
+        ),
         interventions=interventions,
         measurements=measurements,
     )
     provenance = Provenance(
         snapshot=Snapshot(path=prov.snapshot_path, sha256=prov.snapshot_sha256, reader=prov.reader),
-        reader=prov.reader, reader_version=prov.reader_version, extractor=prov.extractor,
-        extractor_version=prov.extractor_version, run_at=prov.run_at, note=prov.note,
+        reader=prov.reader,
+        reader_version=prov.reader_version,
+        extractor=prov.extractor,
+        extractor_version=prov.extractor_version,
+        run_at=prov.run_at,
+        note=prov.note,
     )
     return EvidenceRecord(article=article, extraction=extraction, provenance=provenance)

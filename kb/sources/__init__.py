@@ -1,7 +1,7 @@
 """Readers, one module per snapshot format; importing this package registers them all."""
 
 from kb.sources import pubmed_page  # noqa: F401
-from kb.sources.base import Reader, SourceError, SourceItem, Skipped
+from kb.sources.base import Reader, Skipped, SourceError, SourceItem
 from kb.sources.registry import all_readers, get_reader
 
 __all__ = ["Reader", "SourceError", "SourceItem", "Skipped", "all_readers", "get_reader"]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
-)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 _DATE = re.compile(r"^(\d{4})(?:[ -/]([A-Za-z]+|\d{1,2})(?:[-/][A-Za-z]+)?(?:[ -/](\d{1,2}))?)?")
 

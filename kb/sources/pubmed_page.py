@@ -23,7 +23,9 @@ _IDS = re.compile(
     r"^PMID:\s*(?P<pmid>\d+)\.?(?:\s+PMC:\s*(?:PMC)?(?P<pmc>\d+)\.?)?(?:\s+DOI:\s*(?P<doi>\S+?)\.?)?\s*$"
 )
 # "Csizmar C, Litzow M, Saliba A Cancers (Basel). 2025; 17(5)."
-_BYLINE_TAIL = re.compile(r"^(?P<last>.+? [A-Z]{1,3}) (?P<journal>\S.*?)\. (?P<year>\d{4});\s*(?P<rest>.*?)\.?$")
+_BYLINE_TAIL = re.compile(
+    r"^(?P<last>.+? [A-Z]{1,3}) (?P<journal>\S.*?)\. (?P<year>\d{4});\s*(?P<rest>.*?)\.?$"
+)
 _VOLUME = re.compile(r"^(?P<volume>[^(:]+)?(?:\((?P<issue>[^)]*)\))?(?::(?P<pages>.+))?$")
 
 
@@ -145,10 +147,14 @@ class PubMedPageReader:
         if "Date" in fields:
             pub_date = parse_date(fields["Date"].text)
             if pub_date is None:
-                raise SourceError(path, f"cannot read date {fields['Date'].text!r}", line=fields["Date"].number)
+                raise SourceError(
+                    path, f"cannot read date {fields['Date'].text!r}", line=fields["Date"].number
+                )
         cited_by = fields.get("Citations")
         if cited_by is not None and not cited_by.text.isdigit():
-            raise SourceError(path, f"citation count is not a number: {cited_by.text!r}", line=cited_by.number)
+            raise SourceError(
+                path, f"citation count is not a number: {cited_by.text!r}", line=cited_by.number
+            )
         try:
             yield Article(
                 pmid=pmid,

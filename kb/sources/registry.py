@@ -42,5 +42,3 @@ def _load_all() -> None:
 def all_readers() -> dict[str, Reader]:
     _load_all()
     return dict(READERS)
-
-
