@@ -59,17 +59,17 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
 
 
 def _entries(path: Path, lines: list[_Line]) -> Iterator[list[_Line]]:
-    """Citing-list entries: the non-blank lines up to and including each 'PMID: ...' line."""
-    entry: list[_Line] = []
-    for line in lines:
-        if not line.text.strip():
-            continue
-        entry.append(line)
-        if _IDS.match(line.text.strip()):
-            yield entry
+    """Citing-list entries: a title, a byline and an ids paragraph ('PMID: ...'), in that order."""
+    entry: list[list[_Line]] = []
+    for para in _paragraphs(lines):
+        entry.append(para)
+        if _IDS.match(para[0].text.strip()):
+            yield [_Line(p[0].number, " ".join(x.text.strip() for x in p)) for p in entry]
             entry = []
+        elif len(entry) == 3:
+            raise SourceError(path, "citing-article entry has no 'PMID: ...' line", line=para[0].number)
     if entry:
-        raise SourceError(path, "citing-article entry has no 'PMID: ...' line", line=entry[0].number)
+        raise SourceError(path, "citing-article entry has no 'PMID: ...' line", line=entry[0][0].number)
 
 
 def _author(name: str) -> Author:
