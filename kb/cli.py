@@ -155,5 +155,41 @@ def sparql(
         )
 
 
+@app.command()
+def synth(
+    endpoint: Annotated[str | None, typer.Argument(help="Endpoint, e.g. 'CR/CRh' (default all).")] = None,
+    kind: Annotated[str | None, typer.Option(help="outcome or safety.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="The build folder.")] = DEFAULT_OUT,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write a metafor-ready CSV here.")] = None,
+) -> None:
+    """Tabulate events/n per study for pooling, and pool each endpoint reported by 2+ studies."""
+    from kb import synth as sy
+
+    db = out_dir / "kb.sqlite"
+    if not db.is_file():
+        raise fail(f"{db}: no built knowledge base; run `kb build` first")
+    rows = sy.proportions(db, endpoint, kind)
+    columns = ("PMID", "endpoint", "events/n", "time point", "arm / subgroup", "grade", "reported", "quote")
+    table = Table(*columns)
+    for r in rows:
+        who = " / ".join(x for x in (r.arm, r.subgroup) if x)
+        table.add_row(r.pmid, r.endpoint, f"{r.events}/{r.n}", r.timepoint or "", who, r.grade or "",
+                      r.reported, r.evidence)  # fmt: skip
+    out.print(table)
+    by_endpoint: dict[str, list[sy.ProportionRow]] = {}
+    for r in rows:
+        by_endpoint.setdefault(r.endpoint, []).append(r)
+    for ep, group in sorted(by_endpoint.items()):
+        studies = {r.pmid for r in group}
+        if len(studies) < 2:
+            continue
+        p = sy.pool([next(r for r in group if r.pmid == s) for s in sorted(studies)])
+        out.print(f"{ep}: pooled {p.proportion:.1%} (95% CI {p.ci_low:.1%} to {p.ci_high:.1%}), "
+                  f"k={p.k}, tau²={p.tau2:.3f}, I²={p.i2:.0%} ({p.method.upper()}, logit)")  # fmt: skip
+    if csv_path is not None:
+        sy.write_csv(rows, csv_path)
+        console.print(f"wrote {len(rows)} rows to {csv_path}")
+
+
 if __name__ == "__main__":
     app()
