@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb import __version__, rdf, site, sql
+from kb import __version__, check, export, rdf, site, sql, store
 from kb.manifest import load_manifest, sha256_file
 from kb.pipeline import Progress, _no_progress, collect, evidence, run_time
 from kb.tables import BuildRow
@@ -73,8 +73,13 @@ def build(
         )
         sql.write(tmp / "kb.sqlite", records, citations, build_row)
         progress("sqlite", 1, 1)
-        graph = rdf.build_graph(records, citations)
-        rdf.write_turtle(graph, tmp / "kb.ttl")
+        dataset = rdf.build_dataset(records, citations)
+        graph = rdf.union(dataset)
+        # kb.ttl, kb.nt, kb.jsonld, and kb.nq with one named graph per source article.
+        export.write(dataset, tmp)
+        # The same triples in an on-disk Oxigraph store, for fast SPARQL and `kb serve`.
+        store.load(tmp / "kb.ttl", store.location(tmp))
+        progress("oxigraph", 1, 1)
         progress("rdf", 1, 1)
         pages = 0
         if with_site:
@@ -90,6 +95,10 @@ def build(
             skipped=[str(s) for s in corpus.skipped],
             deleted=len(corpus.deleted),
         )
+        # A graph that breaks the shapes, or disagrees with SQLite, never replaces a good build.
+        report = check.check(tmp)
+        if not report.ok:
+            raise check.CheckError(f"{tmp}: kb check failed\n{report.text()}")
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

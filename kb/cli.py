@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rdflib import Graph
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -65,6 +64,7 @@ def build(
 ) -> None:
     """Build OUT/kb.sqlite, OUT/kb.ttl and the evidence site OUT/site from a manifest."""
     from kb.build import build as run_build
+    from kb.check import CheckError
     from kb.manifest import ManifestError
     from kb.site import SiteError
     from kb.sources.base import SourceError
@@ -86,7 +86,7 @@ def build(
 
         try:
             summary = run_build(manifest, out_dir, progress=progress, with_site=site)
-        except (ManifestError, SourceError, SiteError, KeyError) as exc:
+        except (ManifestError, SourceError, SiteError, CheckError, KeyError) as exc:
             raise fail(str(exc).strip("'\"")) from None
     for line in summary.skipped:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
@@ -116,14 +116,26 @@ def readers() -> None:
     out.print(table)
 
 
+class Engine(StrEnum):
+    auto = "auto"
+    oxigraph = "oxigraph"
+    rdflib = "rdflib"
+
+
 @app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="A name in queries/, a .rq path, or inline SPARQL.")],
     fmt: Annotated[Fmt, typer.Option("--format", help="Output format.")] = Fmt.table,
     param: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, bound to ?NAME (repeatable).")] = None,
-    data: Annotated[Path, typer.Option(help="The Turtle file to query.")] = DEFAULT_OUT / "kb.ttl",
+    out_dir: Annotated[Path, typer.Option("--out", help="The build folder to query.")] = DEFAULT_OUT,
+    engine: Annotated[
+        Engine, typer.Option(help="oxigraph: OUT/oxigraph store; rdflib: OUT/kb.ttl; auto: store if built.")
+    ] = Engine.auto,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout-s", help="Stop a query after this many seconds (0: no limit).")
+    ] = 30.0,
 ) -> None:
-    """Answer a SPARQL question over the built knowledge base."""
+    """Answer a SPARQL question over the built knowledge base (exit 2: bad query, 3: timeout)."""
     from kb import query as q
 
     params: dict[str, str] = {}
@@ -132,27 +144,53 @@ def sparql(
         if not sep:
             raise fail(f"--param {item!r}: expected NAME=VALUE", 2)
         params[key] = value
-    if not data.is_file():
-        raise fail(f"{data}: no built knowledge base; run `kb build` first")
+    if not (out_dir / "kb.ttl").is_file():
+        raise fail(f"{out_dir / 'kb.ttl'}: no built knowledge base; run `kb build` first")
     try:
         question = q.resolve(query)
-        graph = Graph().parse(data, format="turtle")
-        result = q.run(graph, question, params)
+        answer = q.ask_with_timeout(
+            out_dir, question, params, which=engine.value, timeout_s=timeout_s if timeout_s > 0 else None
+        )
+    except q.QueryTimeout as exc:
+        raise fail(str(exc), 3) from None
     except q.QueryError as exc:
         raise fail(str(exc), 2) from None
-    if fmt is Fmt.table and result.type == "SELECT":
-        names, rows = q.rows(result)
-        table = Table(*names, title=question.title)
-        for row in rows:
+    if fmt is Fmt.table and answer.kind in ("SELECT", "ASK"):
+        table = Table(*answer.names, title=question.title)
+        for row in answer.rows:
             table.add_row(*["" if v is None else v for v in row])
         out.print(table)
     else:
         out.print(
-            q.render(result, "csv" if fmt is Fmt.table else fmt.value),
+            q.render(answer, "csv" if fmt is Fmt.table else fmt.value),
             end="",
             markup=False,
             highlight=False,
         )
+
+
+@app.command()
+def serve(
+    out_dir: Annotated[Path, typer.Option("--out", help="The build folder to serve.")] = DEFAULT_OUT,
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    timeout_s: Annotated[
+        int, typer.Option("--timeout-s", help="The server cancels a query after this many seconds.")
+    ] = 30,
+) -> None:
+    """Serve OUT/oxigraph read-only as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/query."""
+    from kb import serve as srv
+
+    try:
+        argv = srv.read_only_command(out_dir, host, port, timeout_s)
+    except srv.ServeError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"SPARQL endpoint http://{host}:{port}/query "
+        f"(read-only, query timeout {timeout_s} s); Ctrl-C stops it",
+        highlight=False,
+    )
+    srv.exec_server(argv)
 
 
 @app.command()
@@ -189,6 +227,247 @@ def synth(
     if csv_path is not None:
         sy.write_csv(rows, csv_path)
         console.print(f"wrote {len(rows)} rows to {csv_path}")
+
+
+@app.command()
+def fetch(
+    pmids: Annotated[list[str], typer.Argument(help="PubMed ids to fetch.")],
+    citing: Annotated[bool, typer.Option(help="Also fetch the articles citing them (elink).")] = False,
+    depth: Annotated[int, typer.Option(min=1, help="With --citing: levels of citing articles.")] = 1,
+    manifest: Annotated[Path, typer.Option(help="Manifest to add the snapshots to.")] = DEFAULT_MANIFEST,
+    email: Annotated[
+        str | None, typer.Option(envvar="NCBI_EMAIL", help="Contact email sent to NCBI.")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(envvar="NCBI_EUTILS_URL", help="E-utilities base URL (a mirror, or a test server).")
+    ] = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
+    max_articles: Annotated[int, typer.Option(min=1, help="Stop adding citing articles beyond this.")] = 5000,
+) -> None:
+    """Fetch PubMed records (and citing articles) as snapshots and list them in the manifest.
+
+    The API key is read from the NCBI_API_KEY environment variable only, and never written.
+    """
+    from kb.eutils import EutilsClient, EutilsError
+    from kb.fetch import fetch as run_fetch
+    from kb.manifest import ManifestError
+    from kb.sources.base import SourceError
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
+    with (
+        EutilsClient.from_env(email=email, base_url=base_url, log=warn) as client,
+        Progress(
+            TextColumn("[bold]{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+    ):
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        try:
+            summary = run_fetch(
+                manifest,
+                pmids,
+                client,
+                citing=citing,
+                depth=depth,
+                max_articles=max_articles,
+                progress=progress,
+            )
+        except (EutilsError, ManifestError, SourceError) as exc:
+            raise fail(str(exc)) from None
+    if summary.missing:
+        gone = ", ".join(summary.missing[:20])
+        warn(f"PubMed returned no record for {len(summary.missing)} PMID(s): {gone}")
+    if summary.truncated:
+        warn(f"stopped adding citing articles at --max-articles {max_articles}")
+    table = Table(title=f"Fetched into {manifest}", show_header=False)
+    for key, value in (
+        ("records", len(summary.records)),
+        ("citing links", summary.citing_links),
+        ("snapshots added", len(summary.added)),
+        ("already listed", len(summary.snapshots) - len(summary.added)),
+        ("requests", summary.requests),
+    ):
+        table.add_row(key, str(value))
+    console.print(table)
+    for s in summary.added:
+        out.print(s.path, highlight=False)
+
+
+class ExtractFmt(StrEnum):
+    json = "json"
+
+
+class EvalFmt(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("extract")
+def extract_cmd(
+    path: Annotated[Path, typer.Argument(help="A .txt abstract, saved PubMed page, PubMed XML or MEDLINE.")],
+    fmt: Annotated[ExtractFmt, typer.Option("--format", help="Output format: JSON Lines.")] = ExtractFmt.json,
+) -> None:
+    """Extract evidence from each article in PATH; print one JSON object per article (JSON Lines)."""
+    import json
+    import os
+    import sys
+
+    from kb.extraction_io import extract_path, public_json
+    from kb.sources.base import Skipped, SourceError
+
+    try:
+        for item in extract_path(path):
+            if isinstance(item, Skipped):
+                console.print(f"[yellow]warning:[/] {item}", highlight=False)
+            else:
+                print(json.dumps(public_json(item), ensure_ascii=False), flush=True)
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+    except BrokenPipeError:  # `kb extract big.xml | head`: the reader left, nothing is wrong
+        # Python's documented recipe: point stdout at devnull so the exit-time flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+@app.command("eval")
+def eval_cmd(
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold files <name>.json (+ <name>.txt).")],
+    pred: Annotated[
+        Path | None, typer.Argument(help="`kb extract` JSON Lines to score; default: run the extractor.")
+    ] = None,
+    fmt: Annotated[EvalFmt, typer.Option("--format", help="Output format.")] = EvalFmt.table,
+) -> None:
+    """Score extractions against gold files: precision, recall, F1 per file and micro-averaged."""
+    import json
+
+    from rich.markup import escape as esc
+
+    from kb import evaluate as ev
+    from kb.extraction_io import lexicon_judge, predict_gold
+    from kb.sources.base import SourceError
+
+    try:
+        golds = ev.load_gold_dir(gold_dir)
+        notes: list[str] = []
+        if pred is None:
+            predicted = predict_gold(golds)
+        else:
+            predicted, notes = ev.pair_predictions(golds, ev.read_predictions(pred))
+    except (ev.EvalError, SourceError) as exc:
+        raise fail(str(exc)) from None
+    report = ev.score(golds, predicted, endpoints=lexicon_judge, warnings=notes)
+    if fmt is EvalFmt.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        title=f"Extraction scored against {gold_dir}",
+        caption="req ok/opt ok: matched required/optional gold items; endpt: endpoint agreement",
+    )
+    table.add_column("file", no_wrap=True)
+    for name in ("pred", "req", "req ok", "opt ok", "P", "R", "F1", "endpt"):
+        table.add_column(name, justify="right")
+    for f in [*report.files, None]:
+        c = report.micro if f is None else f.counts
+        table.add_row(
+            "[bold]micro-average[/]" if f is None else f.name,
+            str(c.predictions), str(c.required), str(c.matched_required), str(c.matched_optional),
+            _share(c.precision), _share(c.recall), _share(c.f1), _share(c.endpoint_agreement),
+            end_section=f is report.files[-1],
+        )  # fmt: skip
+    out.print(table)
+    for f in report.files:
+        lines = [f"  [yellow]note[/] {esc(w)}" for w in f.warnings]
+        for m in f.missed:
+            tag = "missed (optional)" if m.gold.optional else "[red]missed[/]"
+            lines.append(f"  {tag} gold {esc(m.gold.describe())}")
+            if m.nearest is not None:
+                lines.append(f"      nearest: {esc(m.nearest.describe())}")
+            lines.extend(f"      - {esc(r)}" for r in m.reasons)
+        lines.extend(f"  [red]extra[/] predicted {esc(p.describe())}" for p in f.unmatched_predictions)
+        lines.extend(
+            f"  [cyan]endpoint[/] {esc(repr(p.gold.endpoint))} (gold) vs {esc(repr(p.predicted.endpoint))}"
+            f" @ {esc(repr(p.gold.anchor))}"
+            for p in f.pairs
+            if not p.same_endpoint
+        )
+        if lines:
+            out.print(f"[bold]{esc(f.name)}[/]", *lines, sep="\n", highlight=False)
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {esc(w)}", highlight=False)
+
+
+class ExportFmt(StrEnum):
+    ttl = "ttl"
+    nt = "nt"
+    nq = "nq"
+    jsonld = "jsonld"
+
+
+@app.command()
+def check(
+    out_dir: Annotated[Path, typer.Option("--out", help="The build folder to check.")] = DEFAULT_OUT,
+) -> None:
+    """SHACL-validate OUT/kb.ttl against the shapes and check SQLite and RDF hold the same records."""
+    from kb.check import CheckError
+    from kb.check import check as run_check
+
+    try:
+        report = run_check(out_dir)
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    if not report.ok:
+        console.print(report.text(), highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print(report.text(), highlight=False, markup=False)
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[ExportFmt, typer.Option("--format", help="RDF format to write.")] = ExportFmt.ttl,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="The build folder (reads OUT/kb.sqlite).")
+    ] = DEFAULT_OUT,
+) -> None:
+    """Write OUT/kb.{ttl,nt,nq,jsonld} from the records in OUT/kb.sqlite (deterministic bytes)."""
+    from kb import export, rdf, sql
+
+    db = out_dir / "kb.sqlite"
+    if not db.is_file():
+        raise fail(f"{db}: no built knowledge base; run `kb build --out {out_dir}` first")
+    dataset = rdf.build_dataset(sql.read_records(db), sql.read_citations(db))
+    for path in export.write(dataset, out_dir, (fmt.value,)):
+        out.print(str(path), highlight=False)
+
+
+schema_app = typer.Typer(help="The published schema generated from kb/records.py.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("export")
+def schema_export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the schema files into.")] = Path(
+        "schema"
+    ),
+) -> None:
+    """Regenerate schema/ (ontology, SHACL shapes, JSON-LD context, JSON Schema, SQL DDL)."""
+    from kb import schema
+
+    for path in schema.export(out_dir):
+        out.print(str(path), highlight=False)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def evidence(pmid: str, local: str) -> URIRef:
 
 
 def ci(pmid: str, local: str) -> URIRef:
-    return _under(pmid, "measurement", local, "ci")
+    """The FHIR attribute estimate (confidence interval) of a measurement's statistic."""
+    return _under(pmid, "measurement", local, "statistic", "ci")
 
 
 def check(pmid: str, local: str, name: str) -> URIRef:
@@ -79,6 +80,29 @@ def extraction_run(pmid: str) -> URIRef:
 
 def software(name: str, version: str) -> URIRef:
     return URIRef(f"{BASE}software/{slug(name)}/{slug(version)}")
+
+
+#: NCIt codes as records write them: 'NCIT:C62528', 'ncit:C62528' or bare 'C62528'.
+_NCIT_CODE = re.compile(r"^(?:ncit:)?(C\d+)$", re.IGNORECASE)
+_MESH_CODE = re.compile(r"^(?:mesh:)?([DC]\d{6,9})$", re.IGNORECASE)
+
+
+def concept(code: str) -> URIRef | None:
+    """The IRI of a vocabulary code a record carries (NCIt, MeSH), or None when not recognised."""
+    if m := _NCIT_CODE.match(code.strip()):
+        return URIRef(f"http://purl.obolibrary.org/obo/NCIT_{m.group(1).upper()}")
+    if m := _MESH_CODE.match(code.strip()):
+        return URIRef(f"http://id.nlm.nih.gov/mesh/{m.group(1).upper()}")
+    return None
+
+
+def step(parent: URIRef, segment: str) -> URIRef:
+    """IRI of a node reached from ``parent`` along one property of a field's RDF path.
+
+    The segment is the path step's key ('statistic', 'sample-size', 'ci'); camelCase becomes
+    kebab-case, so ``.../measurement/cr-crh/statistic/sample-size`` reads like the path.
+    """
+    return child(parent, re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", segment))
 
 
 def graph(pmid: str) -> URIRef:

@@ -38,30 +38,57 @@ class _Held:
 
 
 def _rank(a: Article) -> tuple[bool, int, str, int]:
-    """Order of preference between two records of one PMID: full over stub, newer over older."""
+    """Order of preference between two records of one PMID: full over stub, newer over older.
+
+    Newer means a higher PubMed Version attribute, then a later DateRevised; between records of
+    the same version and revision (e.g. the same record from two sources) the fuller one wins.
+    """
     filled = sum(v not in (None, "", [], ()) for v in a.model_dump().values())
     return (a.status == "full", a.version, a.revised or "", filled)
 
 
+#: Not part of a PubMed record but a count the source reports: carried over whichever record wins.
+_CARRIED = ("cited_by_count",)
+
+
+def _empty(value: object) -> bool:
+    return value in (None, "", [])
+
+
 def merge(old: Article, new: Article) -> tuple[Article, str | None]:
-    """Keep the preferred record; fill fields it lacks from the other. Returns (kept, note)."""
+    """Keep the preferred record of one PMID and say why. Returns (kept, note); note None = old kept.
+
+    - the same record again: the old one is kept, unchanged;
+    - a full record upgrades a citing-list stub in place, and fields the full record lacks
+      (cited_by_count above all) are kept from the stub;
+    - a newer version or revision of a full record replaces the older one outright: only the
+      source-reported cited_by_count is carried over, never stale fields of the older version;
+    - otherwise (same version and revision) the fuller record wins and gaps are filled from the other.
+    """
     if old == new:
         return old, None
     keep, other = (new, old) if _rank(new) > _rank(old) else (old, new)
+    newer = keep.status == other.status == "full" and (keep.version, keep.revised or "") != (
+        other.version,
+        other.revised or "",
+    )
+    fillable = _CARRIED if newer else tuple(Article.model_fields)
     filled = {
         name: getattr(other, name)
-        for name in Article.model_fields
-        if getattr(keep, name) in (None, "", []) and getattr(other, name) not in (None, "", [])
+        for name in fillable
+        if _empty(getattr(keep, name)) and not _empty(getattr(other, name))
     }
     merged = keep.model_copy(update=filled)
-    if keep is new and old.status == "stub" and new.status == "full":
-        note = "upgraded from a citing-list stub"
-    elif keep is new and new.version > old.version:
-        note = f"version {new.version} replaced version {old.version}"
-    elif keep is new:
-        note = "replaced by a more complete record"
-    else:
+    if keep is not new:
         note = None
+    elif old.status == "stub" and new.status == "full":
+        note = "upgraded from a citing-list stub"
+    elif new.version > old.version:
+        note = f"version {new.version} replaced version {old.version}"
+    elif newer:
+        note = f"revision of {new.revised} replaced revision of {old.revised or 'unknown date'}"
+    else:
+        note = "replaced by a more complete record"
     return merged, note
 
 
@@ -76,15 +103,23 @@ class Corpus:
     snapshots: list[Snapshot] = field(default_factory=list)
 
     def add(self, item: object, snapshot: Snapshot, reader: Reader) -> None:
+        """Merge one reader item into the corpus (see ``merge`` for the rules between records).
+
+        A DeleteCitation is final for the whole build, whatever the manifest order: PubMed never
+        reuses a deleted PMID, so a record of it read from an older file (or a citing-list stub)
+        must not bring it back.
+        """
         if isinstance(item, Article):
-            self.deleted.discard(item.pmid)
+            if item.pmid in self.deleted:
+                return
             held = self.articles.get(item.pmid)
             if held is None:
                 self.articles[item.pmid] = _Held(item, snapshot, reader)
                 return
             merged, note = merge(held.article, item)
             if note is not None:  # the new record won: it is now the source of this article
-                self.articles[item.pmid] = _Held(merged, snapshot, reader, note)
+                history = "; ".join(n for n in (held.note, note) if n)
+                self.articles[item.pmid] = _Held(merged, snapshot, reader, history)
             else:
                 held.article = merged
         elif isinstance(item, Citation):

@@ -24,9 +24,29 @@ class Record(BaseModel):
 class Span(Record):
     """A verbatim piece of an abstract: ``abstract[start:end] == text``."""
 
-    start: int = Field(ge=0, json_schema_extra=rdf("oa:start"))
-    end: int = Field(ge=0, json_schema_extra=rdf("oa:end"))
-    text: str = Field(min_length=1, json_schema_extra=rdf("oa:exact"))
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["oa:Annotation"]})
+
+    start: int = Field(
+        ge=0,
+        description="offset of the first character in the abstract (Unicode code points)",
+        json_schema_extra=rdf(
+            "oa:hasTarget@target/oa:hasSelector@position/oa:start", types=["oa:TextPositionSelector"]
+        ),
+    )
+    end: int = Field(
+        ge=0,
+        description="offset just past the last character in the abstract",
+        json_schema_extra=rdf(
+            "oa:hasTarget@target/oa:hasSelector@position/oa:end", types=["oa:TextPositionSelector"]
+        ),
+    )
+    text: str = Field(
+        min_length=1,
+        description="the verbatim text of the span",
+        json_schema_extra=rdf(
+            "oa:hasTarget@target/oa:hasSelector@quote/oa:exact", types=["oa:TextQuoteSelector"]
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Span:
@@ -38,6 +58,8 @@ class Span(Record):
 class Check(Record):
     """One arithmetic self-check of a measurement and its outcome."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:ArithmeticCheck"]})
+
     name: str = Field(json_schema_extra=rdf("kb:checkName"))
     ok: bool = Field(json_schema_extra=rdf("kb:checkPassed"))
     detail: str = Field(default="", json_schema_extra=rdf("rdfs:comment"))
@@ -45,6 +67,8 @@ class Check(Record):
 
 class AbstractSection(Record):
     """A labelled part of a structured abstract, as offsets into the abstract text."""
+
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:AbstractSection"]})
 
     label: str | None = Field(default=None, json_schema_extra=rdf("rdfs:label"))
     category: str | None = Field(default=None, json_schema_extra=rdf("kb:nlmCategory"))
@@ -54,6 +78,8 @@ class AbstractSection(Record):
 
 class Author(Record):
     """One author, in byline order; a collective (group) name has no personal parts."""
+
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["foaf:Agent"]})
 
     name: str = Field(json_schema_extra=rdf("foaf:name"))
     last_name: str | None = Field(default=None, json_schema_extra=rdf("foaf:familyName"))
@@ -65,6 +91,8 @@ class Author(Record):
 class CommentCorrection(Record):
     """A PubMed CommentsCorrections link (erratum, retraction, comment...)."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:CommentOrCorrection"]})
+
     ref_type: str = Field(json_schema_extra=rdf("kb:refType"))
     pmid: str | None = Field(default=None, json_schema_extra=rdf("fabio:hasPubMedId"))
     source: str | None = Field(default=None, json_schema_extra=rdf("dcterms:bibliographicCitation"))
@@ -75,6 +103,8 @@ RETRACTION_TYPES = frozenset({"RetractionIn", "Retracted Publication"})
 
 class Article(Record):
     """Bibliographic record of one PubMed article (no interpretation of its content)."""
+
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["fabio:JournalArticle"]})
 
     pmid: str = Field(pattern=r"^\d{1,9}$", json_schema_extra=rdf("fabio:hasPubMedId"))
     title: str = Field(default="", json_schema_extra=rdf("dcterms:title"))
@@ -128,8 +158,18 @@ class Article(Record):
 class Citation(Record):
     """A citing article -> cited article link and where the link was read."""
 
-    citing: str = Field(pattern=r"^\d{1,9}$", json_schema_extra=rdf("cito:hasCitingEntity"))
-    cited: str = Field(pattern=r"^\d{1,9}$", json_schema_extra=rdf("cito:hasCitedEntity"))
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["cito:Citation"]})
+
+    citing: str = Field(
+        pattern=r"^\d{1,9}$",
+        description="PMID of the citing article",
+        json_schema_extra=rdf("cito:hasCitingEntity", ref="pubmed"),
+    )
+    cited: str = Field(
+        pattern=r"^\d{1,9}$",
+        description="PMID of the cited article",
+        json_schema_extra=rdf("cito:hasCitedEntity", ref="pubmed"),
+    )
     origin: str = Field(
         description="how the link is known, e.g. 'pubmed-page', 'elink:pubmed_pubmed_citedin'",
         json_schema_extra=rdf("kb:linkOrigin"),
@@ -145,6 +185,8 @@ class Deletion(Record):
 class Study(Record):
     """Design labels and size of the study an abstract reports."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["schema:MedicalTrial"]})
+
     design: list[str] = Field(default_factory=list, json_schema_extra=rdf("schema:trialDesign"))
     n: int | None = Field(default=None, ge=0, json_schema_extra=rdf("pico:numberOfParticipants"))
 
@@ -152,38 +194,98 @@ class Study(Record):
 class Population(Record):
     """Who was studied: condition, size, characteristics."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["pico:Population"]})
+
     n: int | None = Field(default=None, ge=0, json_schema_extra=rdf("pico:numberOfParticipants"))
-    condition: str | None = Field(default=None, json_schema_extra=rdf("pico:condition"))
+    condition: str | None = Field(
+        default=None,
+        description="the condition studied, as worded in the abstract",
+        json_schema_extra=rdf(
+            "schema:healthCondition@condition/rdfs:label", types=["pico:Condition", "schema:MedicalCondition"]
+        ),
+    )
     characteristics: list[str] = Field(default_factory=list, json_schema_extra=rdf("kb:characteristic"))
 
 
 class Intervention(Record):
     """A drug or procedure given, with its class and regimen where stated."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["pico:Intervention", "schema:Drug"]})
+
     name: str = Field(min_length=1, json_schema_extra=rdf("schema:name"))
     drug_class: str | None = Field(default=None, alias="class", json_schema_extra=rdf("schema:drugClass"))
     regimen: str | None = Field(default=None, json_schema_extra=rdf("schema:doseSchedule"))
-    code: str | None = Field(default=None, json_schema_extra=rdf("schema:code"))
+    code: str | None = Field(
+        default=None,
+        description="a vocabulary code for the drug, e.g. 'NCIT:C62528'",
+        json_schema_extra=rdf("schema:code", concept=True),
+    )
 
 
 class Measurement(Record):
     """One reported number (outcome or safety) tied to the exact text it was read from."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:Measurement", "fhir:Evidence"]})
+
     kind: MeasurementKind = Field(json_schema_extra=rdf("kb:measurementKind"))
     endpoint: str = Field(min_length=1, json_schema_extra=rdf("kb:endpoint"))
-    code: str | None = Field(default=None, json_schema_extra=rdf("kb:endpointCode"))
-    statistic: str = Field(json_schema_extra=rdf("kb:statistic"))
-    numerator: int | None = Field(default=None, ge=0, json_schema_extra=rdf("fhir:numberOfEvents"))
-    denominator: int | None = Field(default=None, ge=0, json_schema_extra=rdf("fhir:numberOfParticipants"))
-    percent: float | None = Field(default=None, json_schema_extra=rdf("kb:percent"))
-    value: float | None = Field(default=None, json_schema_extra=rdf("fhir:quantity"))
-    unit: str | None = Field(default=None, json_schema_extra=rdf("kb:unit"))
-    ci: tuple[float, float] | None = Field(default=None, json_schema_extra=rdf("kb:confidenceInterval"))
-    ci_level: float | None = Field(default=None, gt=0, lt=100, json_schema_extra=rdf("kb:ciLevel"))
+    code: str | None = Field(
+        default=None,
+        description="a vocabulary code for the endpoint, e.g. 'NCIT:C...'",
+        json_schema_extra=rdf("kb:endpointCode", concept=True),
+    )
+    statistic: str = Field(
+        description="the statistic as the extractor names it: proportion, median, hazard ratio...",
+        json_schema_extra=rdf("kb:statistic"),
+    )
+    numerator: int | None = Field(
+        default=None,
+        ge=0,
+        description="number of events (patients with the outcome)",
+        json_schema_extra=rdf("fhir:statistic@statistic/fhir:numberOfEvents"),
+    )
+    denominator: int | None = Field(
+        default=None,
+        ge=0,
+        description="number of participants the events are counted in",
+        json_schema_extra=rdf(
+            "fhir:statistic@statistic/fhir:sampleSize@sample-size/fhir:numberOfParticipants"
+        ),
+    )
+    percent: float | None = Field(
+        default=None,
+        description="the percentage as reported (or derived from n/N, see derived)",
+        json_schema_extra=rdf("kb:percent"),
+    )
+    value: float | None = Field(
+        default=None,
+        description="the number of a median, mean or ratio",
+        json_schema_extra=rdf("fhir:statistic@statistic/fhir:quantity@quantity/fhir:value"),
+    )
+    unit: str | None = Field(
+        default=None,
+        description="unit of value as written, e.g. 'months'",
+        json_schema_extra=rdf("fhir:statistic@statistic/fhir:quantity@quantity/fhir:unit"),
+    )
+    ci: tuple[float, float] | None = Field(
+        default=None,
+        description="confidence interval [low, high]",
+        json_schema_extra=rdf(
+            "fhir:statistic@statistic/fhir:attributeEstimate@ci/fhir:range@range",
+            parts=["fhir:low@low/fhir:value", "fhir:high@high/fhir:value"],
+        ),
+    )
+    ci_level: float | None = Field(
+        default=None,
+        gt=0,
+        lt=100,
+        description="confidence level in percent (95); published as a FHIR level in 0..1 (0.95)",
+        json_schema_extra=rdf("fhir:statistic@statistic/fhir:attributeEstimate@ci/fhir:level", scale="0.01"),
+    )
     p_value: str | None = Field(
         default=None,
         description="as written, e.g. '<.001' or '0.03'",
-        json_schema_extra=rdf("kb:pValue"),
+        json_schema_extra=rdf("fhir:statistic@statistic/fhir:attributeEstimate@p-value/fhir:description"),
     )
     timepoint: str | None = Field(default=None, json_schema_extra=rdf("kb:timepoint"))
     grade: str | None = Field(
@@ -193,7 +295,10 @@ class Measurement(Record):
     subgroup: str | None = Field(default=None, json_schema_extra=rdf("kb:subgroup"))
     arm: str | None = Field(default=None, json_schema_extra=rdf("kb:arm"))
     section: str | None = Field(default=None, json_schema_extra=rdf("kb:abstractSectionLabel"))
-    evidence: Span = Field(json_schema_extra=rdf("kb:evidence"))
+    evidence: Span = Field(
+        description="where the number was read: a Web Annotation with quote and position selectors",
+        json_schema_extra=rdf("kb:evidence"),
+    )
     derived: list[str] = Field(
         default_factory=list,
         description="names of fields computed by the extractor rather than read from the text",
@@ -227,6 +332,8 @@ class Extraction(Record):
 class Snapshot(Record):
     """A raw input file the knowledge base was built from."""
 
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:Snapshot", "prov:Entity"]})
+
     path: str = Field(json_schema_extra=rdf("kb:snapshotPath"))
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", json_schema_extra=rdf("kb:sha256"))
     reader: str = Field(json_schema_extra=rdf("kb:reader"))
@@ -235,14 +342,19 @@ class Snapshot(Record):
 class Provenance(Record):
     """Where a record came from and which software made it."""
 
-    snapshot: Snapshot = Field(json_schema_extra=rdf("prov:wasDerivedFrom"))
+    model_config = ConfigDict(json_schema_extra={"rdf_type": ["kb:ExtractionRun", "prov:Activity"]})
+
+    snapshot: Snapshot = Field(
+        description="the input file the run read the article from",
+        json_schema_extra=rdf("prov:used"),
+    )
     reader: str = Field(json_schema_extra=rdf("kb:readerName"))
     reader_version: str = Field(json_schema_extra=rdf("kb:readerVersion"))
     extractor: str = Field(json_schema_extra=rdf("kb:extractorName"))
     extractor_version: str = Field(json_schema_extra=rdf("kb:extractorVersion"))
     run_at: str = Field(
         description="ISO 8601 UTC time of the build run",
-        json_schema_extra=rdf("prov:generatedAtTime"),
+        json_schema_extra=rdf("prov:endedAtTime"),
     )
     note: str | None = Field(
         default=None, description="e.g. 'replaced version 1'", json_schema_extra=rdf("rdfs:comment")

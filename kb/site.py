@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -13,172 +12,205 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from kb import sql
-from kb.records import EvidenceRecord, Measurement
+from kb.evidence_html import (
+    abstract_html,
+    evidence_marks,
+    measurement_table,
+)
+
+# Re-exported: page hooks in other modules (kb.citeplot, kb.site_queries) format cells with these.
+from kb.evidence_html import cell as cell
+from kb.evidence_html import esc as esc
+from kb.evidence_html import fmt_num as fmt_num
+from kb.evidence_html import plural as plural
+from kb.records import Article, EvidenceRecord
 from kb.tables import BuildRow
 
 #: The project root holds mkdocs.yml; its docs_dir (site/) has the hand-written pages.
 ROOT = Path(__file__).resolve().parent.parent
 #: Generated pages land in these names inside the docs copy; hand-written pages may not use them.
-GENERATED = ("index.md", "articles", "citations.md")
+GENERATED = (
+    "index.md",
+    "articles",
+    "citations.md",
+    "reference/cli.md",
+    "queries.md",
+    "citation-graph.svg",
+    "citation-years.svg",
+)
 
 Progress = Callable[[str, int, int], None]
 
-
-def cell(text: object) -> str:
-    """A Markdown table cell: no pipes or newlines leak into the table structure."""
-    s = "" if text is None else str(text)
-    return html.escape(s, quote=False).replace("|", "&#124;").replace("\n", " ")
-
-
-def fmt_num(x: float | int | None) -> str:
-    if x is None:
-        return ""
-    return f"{x:g}" if isinstance(x, float) else str(x)
-
-
-def result_text(m: Measurement) -> str:
-    """The number as a reader wants it: '29/64 (45%)', '8.5 months (95% CI 6.1-10.2)'."""
-    parts: list[str] = []
-    if m.numerator is not None:
-        parts.append(f"{m.numerator}/{m.denominator}" if m.denominator is not None else str(m.numerator))
-    if m.percent is not None:
-        pct = f"{fmt_num(m.percent)}%" + (" (derived)" if "percent" in m.derived else "")
-        parts.append(f"({pct})" if parts else pct)
-    if m.value is not None:
-        parts.append(f"{fmt_num(m.value)} {m.unit or ''}".strip())
-    if m.ci is not None:
-        level = fmt_num(m.ci_level) + "% " if m.ci_level else ""
-        parts.append(f"({level}CI {fmt_num(m.ci[0])} to {fmt_num(m.ci[1])})")
-    if m.p_value:
-        parts.append(f"P {m.p_value}" if m.p_value[0] in "<>=" else f"P = {m.p_value}")
-    return " ".join(parts)
-
-
-def checks_text(m: Measurement) -> str:
-    if not m.checks:
-        return "–"
-    bad = [c for c in m.checks if not c.ok]
-    if not bad:
-        return "✓ " + ", ".join(c.name for c in m.checks)
-    return "✗ " + "; ".join(f"{c.name}: {c.detail}" for c in bad)
-
-
-def measurement_table(ms: list[Measurement]) -> list[str]:
-    lines = [
-        "| Endpoint | Statistic | Result | Time point | Grade | Subgroup / arm "
-        "| Evidence (quoted) | Checks |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for m in ms:
-        who = " / ".join(x for x in (m.subgroup, m.arm) if x)
-        quote = f"“{cell(m.evidence.text)}” <small>[{m.evidence.start}:{m.evidence.end}]</small>"
-        lines.append(
-            f"| {cell(m.endpoint)} | {cell(m.statistic)} | {cell(result_text(m))} | {cell(m.timepoint)} "
-            f"| {cell(m.grade)} | {cell(who)} | {quote} | {cell(checks_text(m))} |"
-        )
-    return lines
+#: Front matter of generated pages that carry wide tables: drop the left navigation, keep the TOC.
+WIDE = "---\nhide:\n  - navigation\n---\n\n"
 
 
 def coverage_text(reported: int | None, ingested: int) -> str:
     if reported is None:
-        return f"{ingested} citing articles in the knowledge base (the source reports no total)"
+        held = plural(ingested, "citing article") if ingested else "No citing articles"
+        return f"{held} in the knowledge base (the source reports no total)"
     return f"{ingested} of {reported} citing articles are in the knowledge base"
 
 
-def article_page(rec: EvidenceRecord, citing: list[EvidenceRecord], cites: list[EvidenceRecord]) -> str:
+def article_row(a: Article, prefix: str = "") -> str:
+    """A table row naming an article: linked title, journal, year, record kind."""
+    journal = cell(a.journal) if a.journal else ""
+    return (
+        f"| [{cell(a.title) or 'PMID ' + a.pmid}]({prefix}{a.pmid}.md) | {journal} "
+        f"| {a.year or ''} | [{a.pmid}]({prefix}{a.pmid}.md) |"
+    )
+
+
+def _cite_line(a: Article) -> str:
+    """'Biol Blood Marrow Transplant. 2019;25(8):1498-1504.' from whatever parts are known."""
+    where = a.pub_date or (str(a.year) if a.year else "")
+    vol = f"{a.volume or ''}{f'({a.issue})' if a.issue else ''}{f':{a.pages}' if a.pages else ''}"
+    parts = [f"*{cell(a.journal)}*." if a.journal else "", f"{where};{cell(vol)}." if vol else f"{where}."]
+    return " ".join(p for p in parts if p and p != ".")
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def article_page(
+    rec: EvidenceRecord,
+    citing: list[EvidenceRecord],
+    cites: list[EvidenceRecord],
+    outside: Sequence[str] = (),
+) -> str:
+    """One article: facts, highlighted abstract, evidence tables, citations, provenance.
+
+    ``outside`` are the PMIDs it cites that are not in the knowledge base.
+    """
     a, x, p = rec.article, rec.extraction, rec.provenance
-    out = [f"# {cell(a.title) or 'PMID ' + a.pmid}", ""]
+    out = [WIDE + f"# {cell(a.title) or 'PMID ' + a.pmid}", ""]
+    if a.authors:
+        out += [f'<p class="kb-byline">{esc(", ".join(au.name for au in a.authors))}</p>', ""]
+    ids = [f"PMID [{a.pmid}](https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/)"]
+    if a.doi:
+        ids.append(f"doi: [{cell(a.doi)}](https://doi.org/{a.doi})")
+    if a.pmcid:
+        ids.append(f"[{cell(a.pmcid)}](https://www.ncbi.nlm.nih.gov/pmc/articles/{a.pmcid}/)")
+    out += [" ".join(x for x in (_cite_line(a), " · ".join(ids)) if x), ""]
     if a.retracted:
+        out += ['!!! danger "Retracted"', "    PubMed links a retraction notice to this article.", ""]
+    if a.status == "stub":
         out += [
-            '!!! danger "Retracted"',
-            "    PubMed links a retraction notice to this article.",
+            '!!! info "Known only from a citing list"',
+            "    This article is in the knowledge base because it cites, or is cited by, an ingested",
+            "    article. Its abstract has not been ingested, so no numbers were extracted from it.",
             "",
         ]
-    biblio = [
-        ("PMID", f"[{a.pmid}](https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/)"),
-        ("Journal", cell(a.journal)),
-        ("Published", cell(a.pub_date)),
+    outcomes = [m for m in x.measurements if m.kind == "outcome"]
+    safety = [m for m in x.measurements if m.kind == "safety"]
+    failed = sum(not m.checks_ok for m in x.measurements)
+    facts = [
+        ("Publication types", cell(", ".join(a.publication_types))),
+        ("Design", cell(", ".join(x.study.design))),
+        ("Participants", fmt_num(x.population.n if x.population.n is not None else x.study.n)),
+        ("Condition", cell(x.population.condition)),
+        ("Characteristics", cell("; ".join(x.population.characteristics))),
         (
-            "Volume (issue): pages",
-            cell(
-                " ".join(
-                    x
-                    for x in (
-                        a.volume,
-                        f"({a.issue})" if a.issue else None,
-                        f": {a.pages}" if a.pages else None,
-                    )
-                    if x
-                )
+            "Interventions",
+            "<br>".join(
+                f"**{cell(iv.name)}**"
+                + (f" <small>{cell(iv.drug_class)}</small>" if iv.drug_class else "")
+                + (f" — {cell(iv.regimen)}" if iv.regimen else "")
+                for iv in x.interventions
             ),
         ),
-        ("DOI", f"[{a.doi}](https://doi.org/{a.doi})" if a.doi else ""),
-        ("PMC", cell(a.pmcid)),
-        ("Authors", cell(", ".join(au.name for au in a.authors))),
-        ("Publication types", cell(", ".join(a.publication_types))),
         (
-            "Record",
-            "full PubMed record" if a.status == "full" else "known only from a citing list (no abstract)",
+            "Numbers extracted",
+            f"{plural(len(outcomes), 'outcome')}, {plural(len(safety), 'safety number')}"
+            + (f"; <span class='kb-fail'>{failed} with a failed check</span>" if failed else "")
+            if a.status == "full"
+            else "",
         ),
-        ("Citing articles", coverage_text(a.cited_by_count, len(citing))),
+        # On a stub the Cited by section right below says the same; a lone row is noise.
+        ("Cited by", coverage_text(a.cited_by_count, len(citing)) if a.status == "full" else ""),
     ]
-    out += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in biblio if v] + [""]
+    if any(v for _, v in facts):
+        out += ['<div class="kb-facts" markdown="1">', "", "| | |", "|---|---|"]
+        out += [f"| {k} | {v} |" for k, v in facts if v] + ["", "</div>", ""]
+    # Number the measurements as the tables show them: outcomes, then safety, each in reading order.
+    shown = sorted(x.measurements, key=lambda m: (m.kind != "outcome", m.evidence.start, m.evidence.end))
+    marks_of = [(m.evidence.start, m.evidence.end) for m in shown]
+    _, anchors = evidence_marks(marks_of)
     if a.abstract:
-        out += ["## Abstract", "", cell(a.abstract), ""]
+        out += ["## Abstract", ""]
+        if x.measurements:
+            out += [
+                '<p class="kb-muted">Highlighted: the words each number in the tables below was '
+                "read from; the small numbers refer to rows of those tables.</p>",
+                "",
+            ]
+        out += [abstract_html(a.abstract, a.sections, marks_of), ""]
+    numbered = list(enumerate(shown, start=1))
     if a.status == "full" and a.abstract:
-        out += ["## Study and population", ""]
-        out += [f"- **Design:** {cell(', '.join(x.study.design) or 'not stated')}"]
-        out += [f"- **Participants (n):** {fmt_num(x.population.n) or 'not stated'}"]
-        out += [f"- **Condition:** {cell(x.population.condition or 'not stated')}"]
-        if x.population.characteristics:
-            out += [f"- **Characteristics:** {cell('; '.join(x.population.characteristics))}"]
-        out += ["", "## Interventions", ""]
-        out += [
-            f"- **{cell(iv.name)}**"
-            + (f" — {cell(iv.drug_class)}" if iv.drug_class else "")
-            + (f"; {cell(iv.regimen)}" if iv.regimen else "")
-            for iv in x.interventions
-        ] or ["None found."]
         for kind, heading in (("outcome", "Outcomes"), ("safety", "Safety")):
-            ms = [m for m in x.measurements if m.kind == kind]
-            out += ["", f"## {heading}", ""]
-            out += measurement_table(ms) if ms else [f"No {kind} numbers were extracted."]
-    out += ["", "## Cited by (in this knowledge base)", ""]
-    out += [
-        f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in citing
-    ] or ["None."]
+            rows = [(n, m) for n, m in numbered if m.kind == kind]
+            out += [f"## {heading}", ""]
+            if rows:
+                out += ['<div class="kb-evidence" markdown="1">', ""]
+                out += measurement_table(rows, anchors, kind == "safety", a.abstract) + ["", "</div>"]
+            else:
+                out += [f"No {kind} numbers were extracted from this abstract."]
+            out += [""]
+    out += ["## Cited by", "", coverage_text(a.cited_by_count, len(citing)) + ".", ""]
+    if citing:
+        out += ["| Citing article | Journal | Year | PMID |", "|---|---|---|---|"]
+        out += [article_row(c.article) for c in citing] + [""]
+    if cites or outside:
+        out += ["## Cites", ""]
     if cites:
-        out += ["", "## Cites (in this knowledge base)", ""]
+        out += ["| Cited article (in this knowledge base) | Journal | Year | PMID |", "|---|---|---|---|"]
+        out += [article_row(c.article) for c in cites] + [""]
+    if outside:
+        more = "further " if cites else ""
         out += [
-            f"- [{cell(c.article.title)}]({c.article.pmid}.md) ({c.article.year or 'n.d.'})" for c in cites
+            f'<details class="kb-outside"><summary>{plural(len(outside), more + "cited article")} '
+            "not in the knowledge base</summary>",
+            "<p>"
+            + ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{p}/">PMID {p}</a>' for p in outside)
+            + "</p></details>",
+            "",
         ]
     out += [
-        "",
         "## Provenance",
         "",
-        f"Read from `{p.snapshot.path}` (sha256 `{p.snapshot.sha256[:12]}…`) "
-        f"by {p.reader} {p.reader_version}; "
-        f"extracted by {p.extractor} {p.extractor_version} at {p.run_at}."
-        + (f" {p.note}." if p.note else ""),
+        '<div class="kb-facts" markdown="1">',
         "",
+        "| | |",
+        "|---|---|",
+        f"| Snapshot | <code>{cell(p.snapshot.path)}</code> |",
+        f"| SHA-256 | <code>{cell(p.snapshot.sha256)}</code> |",
+        f"| Reader | {cell(p.reader)} {cell(p.reader_version)} |",
+        f"| Extractor | {cell(p.extractor)} {cell(p.extractor_version)} |",
+        f"| Built at | {cell(p.run_at)} |",
     ]
+    if p.note:
+        out.append(f"| Note | {cell(p.note)} |")
+    if a.revised or a.version > 1:
+        out.append(
+            f"| PubMed version | {a.version}" + (f", revised {cell(a.revised)}" if a.revised else "") + " |"
+        )
+    out += ["", "</div>", ""]
     return "\n".join(out)
 
 
 def home_page(build: BuildRow, records: dict[str, EvidenceRecord], cited_by: dict[str, list[str]]) -> str:
-    n_meas = sum(len(r.extraction.measurements) for r in records.values())
+    ms = [m for r in records.values() for m in r.extraction.measurements]
     full = sum(r.article.status == "full" for r in records.values())
+    outcomes = sum(m.kind == "outcome" for m in ms)
+    failed = sum(not m.checks_ok for m in ms)
+    derived = sum(bool(m.derived) for m in ms)
+    links = sum(len(v) for v in cited_by.values())
     out = [
-        f"# {cell(build.title)}",
+        WIDE + f"# {cell(build.title)}",
         "",
-        "This evidence knowledge base was built from declared snapshots by "
-        f"`kb build` (evidence-kb {build.kb_version}) at {build.run_at}.",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| Articles | {len(records)} ({full} with a full record and abstract) |",
-        f"| Measurements | {n_meas} |",
-        f"| Citation links | {sum(len(v) for v in cited_by.values())} |",
+        "Every number on these pages is shown next to the words of the abstract it was read from, "
+        "with arithmetic self-checks. Built by `kb build` "
+        f"(evidence-kb {cell(build.kb_version)}) at {cell(build.run_at)}.",
         "",
         "## Seed articles",
         "",
@@ -186,64 +218,177 @@ def home_page(build: BuildRow, records: dict[str, EvidenceRecord], cited_by: dic
     for pmid in build.seed_pmids:
         rec = records.get(pmid)
         if rec is None:
-            out.append(f"- PMID {pmid}: not in the knowledge base")
+            out += [f"- PMID {pmid}: not in the knowledge base", ""]
             continue
-        out.append(
-            f"- [{cell(rec.article.title)}](articles/{pmid}.md): "
-            f"{coverage_text(rec.article.cited_by_count, len(cited_by.get(pmid, [])))}."
-        )
+        a = rec.article
+        numbers = plural(len(rec.extraction.measurements), "number")
+        out += [
+            f"- **[{cell(a.title)}](articles/{pmid}.md)** ({a.year or 'n.d.'}): {numbers} extracted.  ",
+            f"  {coverage_text(a.cited_by_count, len(cited_by.get(pmid, [])))}.",
+        ]
     out += [
         "",
-        "## All articles",
+        "## What the knowledge base holds",
         "",
-        "| PMID | Title | Year | Measurements | Record |",
-        "|---|---|---|---|---|",
+        '<div class="kb-facts" markdown="1">',
+        "",
+        "| | |",
+        "|---|---|",
+        f"| [Articles](articles/index.md) | {len(records)}: {full} with a full record and abstract, "
+        f"{len(records) - full} known only from citing lists |",
+        f"| Measurements | {len(ms)}: {outcomes} outcome, {len(ms) - outcomes} safety; "
+        f"{derived} with a derived number; {failed} failing a self-check |",
+        f"| [Citation links](citations.md) | {links} between articles in the knowledge base |",
+        "",
+        "</div>",
+        "",
+        "## Start here",
+        "",
+        "- [Articles](articles/index.md): every article by publication year.",
+        "- [Citations](citations.md): who cites whom, and how many citing articles are missing.",
+        "- [Queries](queries.md): ready-made SPARQL questions, each with its answer on this build.",
+        "- [About](about.md): how to read an article page, and where the data come from.",
+        "- [Tutorial](tutorial.md): build this knowledge base yourself and ask it a SPARQL question.",
+        "",
     ]
-    for pmid, rec in records.items():
-        out.append(
-            f"| [{pmid}](articles/{pmid}.md) | {cell(rec.article.title)} | {rec.article.year or ''} "
-            f"| {len(rec.extraction.measurements)} | {rec.article.status} |"
-        )
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
+
+
+def articles_index(records: dict[str, EvidenceRecord]) -> str:
+    """Every article, newest year first; one table per year keeps thousands of articles browsable."""
+    by_year: dict[int | None, list[EvidenceRecord]] = {}
+    for rec in records.values():
+        by_year.setdefault(rec.article.year, []).append(rec)
+    years = sorted((y for y in by_year if y is not None), reverse=True)
+    order: list[int | None] = [*years, *([None] if None in by_year else [])]
+    out = [
+        WIDE + "# Articles",
+        "",
+        f"{plural(len(records), 'article')} in the knowledge base, newest first. "
+        "*Numbers* counts the outcome and safety numbers extracted from the abstract; "
+        "articles known only from a citing list have no abstract here.",
+        "",
+    ]
+    if len(order) > 1:
+        out += [" · ".join(f"[{y or 'Year unknown'}](#{y or 'unknown'})" for y in order), ""]
+    for y in order:
+        recs = sorted(by_year[y], key=lambda r: (r.article.title.lower(), r.article.pmid))
+        out += [
+            f"## {y or 'Year unknown'} {{#{y or 'unknown'}}}",
+            "",
+            '<div class="kb-list" markdown="1">',
+            "",
+            "| Title | Journal | Numbers | PMID |",
+            "|---|---|---|---|",
+        ]
+        for r in recs:
+            a = r.article
+            n = (
+                str(len(r.extraction.measurements))
+                if a.status == "full"
+                else "<small>citing list only</small>"
+            )
+            out.append(
+                f"| [{cell(a.title) or 'PMID ' + a.pmid}]({a.pmid}.md) | {cell(a.journal)} | {n} | {a.pmid} |"
+            )
+        out += ["", "</div>", ""]
+    return "\n".join(out)
 
 
 def citations_page(records: dict[str, EvidenceRecord], cited_by: dict[str, list[str]]) -> str:
     out = [
-        "# Citations",
+        WIDE + "# Citations",
         "",
-        "Who cites whom inside this knowledge base, with the coverage the source reports.",
+        "Who cites whom inside this knowledge base. *Reported* is the number of citing articles "
+        "the source (e.g. the PubMed page) reports; *coverage* says how many of them were ingested, "
+        "so that missing articles are visible rather than silently absent.",
         "",
-        "| Cited article | Citing articles in the KB | Reported by the source | Coverage |",
-        "|---|---|---|---|",
     ]
-    for pmid, citing in sorted(cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        rec = records.get(pmid)
-        title = cell(rec.article.title) if rec else f"PMID {pmid}"
-        reported = rec.article.cited_by_count if rec else None
-        cov = f"{len(citing)}/{reported}" if reported else "unknown total"
-        link = f"[{title}](articles/{pmid}.md)" if rec else title
-        out.append(f"| {link} | {len(citing)} | {reported if reported is not None else '–'} | {cov} |")
-    return "\n".join(out) + "\n"
+    # Only articles in the knowledge base have a coverage to report; links to articles outside it
+    # (reference lists of ingested articles) are summarised below, not listed one row each.
+    cited = sorted(
+        {p for p in cited_by if p in records} | {p for p, r in records.items() if r.article.cited_by_count},
+        key=lambda p: (-len(cited_by.get(p, [])), -(records[p].article.cited_by_count or 0), p),
+    )
+    outside = {p: c for p, c in cited_by.items() if p not in records}
+    if not cited and not outside:
+        return "\n".join([*out, "No citation links are in the knowledge base.", ""])
+    out += [
+        "## Coverage",
+        "",
+        "| Cited article | Year | Citing articles here | Reported | Coverage |",
+        "|---|---|---|---|---|",
+    ]
+    for pmid in cited:
+        a, n = records[pmid].article, len(cited_by.get(pmid, []))
+        reported = a.cited_by_count
+        cov = f"{n} of {reported} ({100 * n / reported:.0f}%)" if reported else "total not reported"
+        out.append(
+            f"| [{cell(a.title) or 'PMID ' + pmid}](articles/{pmid}.md) | {a.year or ''} | {n} "
+            f"| {reported if reported is not None else '–'} | {cov} |"
+        )
+    out += ["", "## Citing articles, by cited article", ""]
+    for pmid in cited:
+        citing = [records[c] for c in cited_by.get(pmid, []) if c in records]
+        if citing:
+            a = records[pmid].article
+            name = cell(a.title) or "PMID " + pmid
+            out += [f"**[{name}](articles/{pmid}.md)** ({a.year or 'n.d.'}) is cited by:", ""]
+            out += ["| Citing article | Journal | Year | PMID |", "|---|---|---|---|"]
+            out += [article_row(c.article, "articles/") for c in citing] + [""]
+    if outside:
+        links = sum(len(c) for c in outside.values())
+        out += [
+            "## Articles outside the knowledge base",
+            "",
+            f"{plural(links, 'citation link')} point to {plural(len(outside), 'article')} that are not in "
+            "the knowledge base (mostly the reference lists of ingested articles). They are kept in "
+            "`kb.sqlite` and `kb.ttl`; each citing article's page lists them with links to PubMed.",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _reported(records: dict[str, EvidenceRecord], pmid: str) -> int | None:
+    rec = records.get(pmid)
+    return rec.article.cited_by_count if rec else None
+
+
+def _links(citations: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Links both ways: cited -> citing PMIDs and citing -> cited PMIDs, each link once."""
+    cited_by: dict[str, list[str]] = {}
+    cites: dict[str, list[str]] = {}
+    for citing, cited in sorted(set(citations)):
+        cited_by.setdefault(cited, []).append(citing)
+        cites.setdefault(citing, []).append(cited)
+    return cited_by, cites
 
 
 def render(db: Path, docs: Path) -> int:
     """Write the generated pages for the knowledge base in ``db`` into ``docs``; returns the count."""
+    from kb.clidoc import cli_reference  # the CLI imports this module; import it only when rendering
+
     records = {r.article.pmid: r for r in sql.read_records(db)}
-    citations = sql.read_citations(db)
-    cited_by: dict[str, list[str]] = {}
-    cites: dict[str, list[str]] = {}
-    for c in citations:
-        if c.citing not in cited_by.get(c.cited, []):
-            cited_by.setdefault(c.cited, []).append(c.citing)
-            cites.setdefault(c.citing, []).append(c.cited)
+    cited_by, cites = _links((c.citing, c.cited) for c in sql.read_citations(db))
     (docs / "articles").mkdir(parents=True, exist_ok=True)
     for pmid, rec in records.items():
-        citing = [records[p] for p in sorted(cited_by.get(pmid, [])) if p in records]
-        cited = [records[p] for p in sorted(cites.get(pmid, [])) if p in records]
-        (docs / "articles" / f"{pmid}.md").write_text(article_page(rec, citing, cited), encoding="utf-8")
+        citing = [records[p] for p in cited_by.get(pmid, []) if p in records]
+        cited = [records[p] for p in cites.get(pmid, []) if p in records]
+        outside = [p for p in cites.get(pmid, []) if p not in records]
+        page = article_page(rec, citing, cited, outside)
+        (docs / "articles" / f"{pmid}.md").write_text(page, encoding="utf-8")
+    (docs / "articles" / "index.md").write_text(articles_index(records), encoding="utf-8")
     (docs / "index.md").write_text(home_page(sql.read_build(db), records, cited_by), encoding="utf-8")
-    (docs / "citations.md").write_text(citations_page(records, cited_by), encoding="utf-8")
-    return len(records) + 2
+    from kb.citeplot import page_section  # imports matplotlib: only when rendering
+
+    graph = page_section(db, docs, records)  # also writes the figures named in GENERATED
+    (docs / "citations.md").write_text(citations_page(records, cited_by) + graph, encoding="utf-8")
+    (docs / "reference").mkdir(exist_ok=True)
+    (docs / "reference" / "cli.md").write_text(cli_reference(), encoding="utf-8")
+    from kb.site_queries import queries_page  # runs queries/*.rq on the store built next to db
+
+    (docs / "queries.md").write_text(queries_page(db.parent), encoding="utf-8")
+    return len(records) + 5
 
 
 class SiteError(Exception):
@@ -266,10 +411,10 @@ def render_and_build(out: Path, config_file: Path | None = None, progress: Progr
     config_file = config_file or ROOT / "mkdocs.yml"
     hand = config_file.parent / "site"
     docs = out / "docs"
-    shutil.copytree(hand, docs)
     clash = [g for g in GENERATED if (hand / g).exists()]
     if clash:
         raise RuntimeError(f"{hand}: hand-written pages use generated names: {', '.join(clash)}")
+    shutil.copytree(hand, docs)
     pages = render(out / "kb.sqlite", docs)
     cfg = load_config(str(config_file), docs_dir=str(docs), site_dir=str(out / "site"), strict=True)
     warnings = _Collect()

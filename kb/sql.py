@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from kb import ids
+from kb import citegraph, ids
 from kb.citegraph import cited_by_counts
 from kb.records import (
     AbstractSection,
@@ -28,10 +28,12 @@ from kb.records import (
     Study,
 )
 from kb.tables import (
+    VIEWS,
     ArticleRow,
     AuthorRow,
     BuildRow,
     CitationRow,
+    CitationStatsRow,
     InterventionRow,
     MeasurementRow,
     ProvenanceRow,
@@ -52,6 +54,9 @@ def engine(path: Path) -> Engine:
 def create(path: Path) -> Engine:
     eng = engine(path)
     SQLModel.metadata.create_all(eng)
+    with eng.begin() as conn:
+        for name, select_sql in VIEWS.items():
+            conn.exec_driver_sql(f"CREATE VIEW IF NOT EXISTS {name} AS {select_sql}")
     return eng
 
 
@@ -166,16 +171,42 @@ def write(
     """Upsert records and citations into the SQLite file at ``path`` (created if needed)."""
     eng = create(path)
     cits = list(citations)
+    recs = list(records)
     ingested = cited_by_counts(cits)
     with Session(eng) as session:
-        for rec in records:
+        for rec in recs:
             for row in record_rows(rec, ingested.get(rec.article.pmid, 0)):
                 session.merge(row)
         for c in cits:
             session.merge(CitationRow(citing=c.citing, cited=c.cited, origin=c.origin))
+        for stats_row in citation_stats_rows(recs, cits):
+            session.merge(stats_row)
         session.merge(build)
         session.commit()
     eng.dispose()
+
+
+def citation_stats_rows(records: list[EvidenceRecord], citations: list[Citation]) -> list[CitationStatsRow]:
+    """One row per article of the citation graph (every article, and every linked PMID)."""
+    arts = {r.article.pmid: r.article for r in records}
+    g = citegraph.citation_graph(citations, {p: a.year for p, a in arts.items()}, arts)
+    stats = citegraph.article_stats(g, {p: a.cited_by_count for p, a in arts.items()})
+    return [
+        CitationStatsRow(
+            **{k: v for k, v in vars(s).items() if k != "citing_years"},
+            in_kb=s.pmid in arts,
+            citing_years={str(y): n for y, n in s.citing_years.items()},
+        )
+        for s in stats.values()
+    ]
+
+
+def read_citation_stats(path: Path) -> dict[str, CitationStatsRow]:
+    eng = engine(path)
+    with Session(eng) as session:
+        rows = {r.pmid: r for r in session.exec(select(CitationStatsRow)).all()}
+    eng.dispose()
+    return rows
 
 
 def _rows(session: Session, table: type[SQLModel], pmid: str) -> list[SQLModel]:

@@ -149,3 +149,48 @@ class BuildRow(SQLModel, table=True):
     run_at: str
     kb_version: str
     manifest_sha256: str
+
+
+class CitationStatsRow(SQLModel, table=True):
+    """Citation counts of one article of the citation graph (``kb.citegraph.article_stats``).
+
+    No foreign key: a linked article need not be ingested (``in_kb`` says whether it is).
+    """
+
+    __tablename__ = "citation_stats"
+
+    pmid: str = Field(primary_key=True)
+    in_kb: bool
+    cited_by: int = Field(index=True)
+    reported: int | None = None
+    cites: int
+    #: {"2019": 3, ...}: citing articles per publication year (the ``citing_year`` view in SQL)
+    citing_years: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    citing_year_unknown: int = 0
+    co_cited_with: int = 0
+    co_citations: int = 0
+    coupled_with: int = 0
+    couplings: int = 0
+
+
+#: Views computed by SQLite on demand. Pairs are views, not tables: a seed cited by n articles
+#: couples all n of them, so stored pairs would grow as n squared.
+VIEWS = {
+    "citing_year": """
+        SELECT c.cited AS pmid, a.year AS year, COUNT(DISTINCT c.citing) AS n
+        FROM citation AS c LEFT JOIN article AS a ON a.pmid = c.citing
+        WHERE c.citing <> c.cited
+        GROUP BY c.cited, a.year""",
+    "co_citation": """
+        SELECT x.cited AS a, y.cited AS b, COUNT(DISTINCT x.citing) AS n
+        FROM citation AS x JOIN citation AS y
+          ON y.citing = x.citing AND CAST(x.cited AS INTEGER) < CAST(y.cited AS INTEGER)
+        WHERE x.citing <> x.cited AND y.citing <> y.cited
+        GROUP BY x.cited, y.cited""",
+    "coupling": """
+        SELECT x.citing AS a, y.citing AS b, COUNT(DISTINCT x.cited) AS n
+        FROM citation AS x JOIN citation AS y
+          ON y.cited = x.cited AND CAST(x.citing AS INTEGER) < CAST(y.citing AS INTEGER)
+        WHERE x.citing <> x.cited AND y.citing <> y.cited
+        GROUP BY x.citing, y.citing""",
+}

@@ -28,3 +28,20 @@ def manifest_copy(tmp_path: Path) -> Path:
     ingest = tmp_path / "ingest"
     shutil.copytree(ROOT / "ingest", ingest)
     return ingest / "manifest.toml"
+
+
+@pytest.fixture(scope="session")
+def seed_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed knowledge base without its site (kb.ttl, kb.sqlite, oxigraph/), built once."""
+    out = tmp_path_factory.mktemp("seed-kb") / "build"
+    build(MANIFEST, out, with_site=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic knowledge base made in code (tests/synthetic.py): kb.ttl, kb.nq, oxigraph/."""
+    from tests import synthetic
+
+    records, citations = synthetic.small()
+    return synthetic.write_kb(records, citations, tmp_path_factory.mktemp("synthetic-kb") / "build")

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from kb.records import Article, Extraction
+from kb.extract import study as _study
+from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes
+from kb.extract.text import find_sections, split_sentences
+from kb.records import Article, Extraction, Measurement
 
 NAME = "kb.extract"
-VERSION = "0.1.0"
+VERSION = "1.0.0"
 
 
 def extract(article: Article) -> Extraction:
     """Read study, population, interventions and measurements from the article's abstract."""
-    return Extraction(pmid=article.pmid, abstract=article.abstract or "")
+    text = article.abstract or ""
+    if not text.strip():
+        return Extraction(pmid=article.pmid, abstract=text)
+    sections = find_sections(text, article.sections)
+    sentences = split_sentences(text, sections)
+    pop_n, _ = _study.population_n(text)
+    denominators, groups = collect_denominators(text)
+    ctx = Context(
+        text=text, population_n=pop_n, denominators=denominators, arm_groups=groups, sizes=group_sizes(text)
+    )
+    measurements: list[Measurement] = []
+    for s in sentences:
+        if s.section.is_results:
+            measurements.extend(assemble(ctx, s))
+    return Extraction(
+        pmid=article.pmid,
+        abstract=text,
+        study=_study.study(text),
+        population=_study.population(text),
+        interventions=_study.interventions(text),
+        measurements=measurements,
+    )

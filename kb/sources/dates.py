@@ -12,7 +12,8 @@ _MONTHS = {
     )
 }
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
-_DATE = re.compile(r"^(\d{4})(?:[ -/]([A-Za-z]+|\d{1,2})(?:[-/][A-Za-z]+)?(?:[ -/](\d{1,2}))?)?")
+# (?!\d) keeps the year of a range ("1998 Dec-1999 Jan") from being read as a day or month.
+_DATE = re.compile(r"^(\d{4})(?:[ /-]([A-Za-z]+|\d{1,2}(?!\d))(?:[-/][A-Za-z]+)?(?:[ /-](\d{1,2})(?!\d))?)?")
 
 
 def month_number(text: str) -> int | None:

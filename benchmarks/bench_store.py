@@ -1,0 +1,145 @@
+"""rdflib in memory vs Oxigraph on disk: load time and time per library question, and their ratio.
+
+Usage: .venv/bin/python benchmarks/bench_store.py [--articles N] [--repeat R] [--rdflib-limit-s S]
+
+Two knowledge bases: the seed (built from ingest/manifest.toml, without its site) and a
+synthetic one of N articles (default 10000; tests/synthetic.py ``scaled``: 4 measurements each,
+up to 5 citations to earlier articles). For each: the time to load kb.ttl into an rdflib Graph
+and to bulk-load it into a fresh Oxigraph store on disk; then for every question in queries/
+(with its header's example parameters) the best of R runs on each engine, the rows returned
+(both engines must agree), and rdflib time / Oxigraph time. rdflib questions slower than
+S seconds (default 120) are run once only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.synthetic generates the scaled knowledge base
+
+from kb import query as q  # noqa: E402
+from kb import rdf, store  # noqa: E402
+from kb.build import build  # noqa: E402
+from kb.records import Citation, EvidenceRecord  # noqa: E402
+from kb.vocab import PREFIXES  # noqa: E402
+from tests import synthetic  # noqa: E402
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def best(fn: Callable[[], q.Answer], repeat: int, limit_s: float) -> tuple[float, q.Answer]:
+    first, answer = timed(fn)
+    times = [first]
+    if first < limit_s:
+        for _ in range(repeat - 1):
+            times.append(timed(fn)[0])
+    assert isinstance(answer, q.Answer)
+    return min(times), answer
+
+
+#: Parameters that select data in the scaled synthetic KB (the headers' examples name seed PMIDs).
+SCALED_PARAMS = {
+    "pmid": "1000000",
+    "cited": "1000000",
+    "article": "1000010",
+    "drug": "blinatumomab",
+    "endpoint": "overall response",
+    "term": "lymphoblastic",
+}
+
+
+def bench(
+    label: str, out: Path, repeat: int, limit_s: float, overrides: dict[str, str] | None = None
+) -> None:
+    ttl = out / "kb.ttl"
+    print(f"\n## {label}: {ttl.stat().st_size / 1e6:.1f} MB of Turtle")
+    t_rdflib, graph = timed(lambda: Graph().parse(ttl, format="turtle"))
+    assert isinstance(graph, Graph)
+    location = out / "bench-oxigraph"
+    t_ox, quads = timed(lambda: store.load(ttl, location))
+    print(f"load   rdflib (parse into memory) {t_rdflib:8.2f} s   {len(graph):>9} triples")
+    print(
+        f"load   oxigraph (bulk load, disk) {t_ox:8.2f} s   {quads:>9} quads   ratio {t_rdflib / t_ox:6.1f}x"
+    )
+    rdflib_engine = q.RdflibEngine(graph)
+    ox_engine = q.OxigraphEngine(store.open_read_only(location))
+    print(f"{'question':<26} {'rows':>6} {'rdflib s':>10} {'oxigraph s':>11} {'ratio':>8}")
+    ratios, total_r, total_o = [], 0.0, 0.0
+    for question in q.library():
+        params = {k: (overrides or {}).get(k, v) for k, v in question.parameters.items() if v is not None}
+
+        def on(
+            engine: q.Engine, question: q.Question = question, params: dict[str, str] = params
+        ) -> q.Answer:
+            return q.ask(engine, question, params)
+
+        t_o, a_o = best(lambda: on(ox_engine), repeat, limit_s)
+        t_r, a_r = best(lambda: on(rdflib_engine), repeat, limit_s)
+        same = "" if a_o == a_r else "  ENGINES DISAGREE"
+        ratio = t_r / t_o if t_o > 0 else float("inf")
+        ratios.append(ratio)
+        total_r, total_o = total_r + t_r, total_o + t_o
+        print(f"{question.name:<26} {len(a_o.rows):>6} {t_r:>10.4f} {t_o:>11.4f} {ratio:>7.1f}x{same}")
+    print(
+        f"{'all questions':<26} {'':>6} {total_r:>10.3f} {total_o:>11.3f} {total_r / total_o:>7.1f}x"
+        f"   (median ratio per question {statistics.median(ratios):.1f}x)"
+    )
+    shutil.rmtree(location)
+
+
+def write_turtle(records: list[EvidenceRecord], citations: list[Citation], path: Path) -> None:
+    """kb.ttl as the build makes it, but through N-Triples and pyoxigraph: rdflib's Turtle
+    serialiser would take minutes at this size, and the file content is what is compared."""
+    nt = path.with_suffix(".nt")
+    rdf.build_graph(records, citations).serialize(destination=str(nt), format="nt", encoding="utf-8")
+    # sorted lines group each subject's triples, so the Turtle is as compact as rdflib's
+    nt.write_text("".join(sorted(nt.read_text(encoding="utf-8").splitlines(keepends=True))), encoding="utf-8")
+    prefixes = {k: str(v) for k, v in PREFIXES.items()}
+    ox.serialize(
+        ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES),
+        str(path),
+        ox.RdfFormat.TURTLE,
+        prefixes=prefixes,
+    )
+    nt.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rdflib-limit-s", type=float, default=120.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed"
+        build(ROOT / "ingest" / "manifest.toml", seed, with_site=False)
+        bench("seed (ingest/manifest.toml)", seed, args.repeat, args.rdflib_limit_s)
+        scaled = Path(tmp) / "synthetic"
+        scaled.mkdir()
+        t_gen, made = timed(lambda: synthetic.scaled(args.articles))
+        records, citations = made  # type: ignore[misc]
+        t_ttl, _ = timed(lambda: write_turtle(records, citations, scaled / "kb.ttl"))
+        print(
+            f"\n(synthetic: {args.articles} articles, {len(citations)} citations generated in {t_gen:.1f} s; "
+            f"kb.ttl written by rdflib in {t_ttl:.1f} s)"
+        )
+        bench(f"synthetic, {args.articles} articles", scaled, args.repeat, args.rdflib_limit_s, SCALED_PARAMS)
+
+
+if __name__ == "__main__":
+    main()

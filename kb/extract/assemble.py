@@ -1,0 +1,647 @@
+"""From numeric mentions to measurements: endpoint, kind, grade, time point, arm, denominator, checks."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kb.extract import lexicon
+from kb.extract import patterns as P
+from kb.extract.checks import decimals, integer_share_exists, percent_agrees, rounding_tolerance, run_checks
+from kb.extract.lexicon import EndpointHit
+from kb.extract.mentions import Interval, Mention, find_mentions
+from kb.extract.numbers import as_int, parse_number
+from kb.extract.text import Sentence
+from kb.records import Measurement, Span
+
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+_SUBJECT_VERB = re.compile(
+    r"^(?:[\s\u00a0]*\([^()]{0,30}\))?[\s\u00a0]*(?:of[\s\u00a0]+(?:the[\s\u00a0]+)?(?:\w+[\s\u00a0]+){0,2}?)?"
+    r"(?:patients?|participants?|subjects?|women|men|children|eyes)?[\s\u00a0]*(?:\([^()]{0,30}\))?[\s\u00a0]*"
+    r"(?:of[\s\u00a0]+whom[\s\u00a0]+|of[\s\u00a0]+these[\s\u00a0]+(?:patients[\s\u00a0]+)?)?"
+    r"(?:had|have|has|achieved|experienced|developed|with|due[\s\u00a0]+to|showed|required|requiring|received|"
+    r"remain(?:ed)?|are|were|was|died|progressed|attained|reached|needed|did)\b",
+    re.IGNORECASE,
+)
+_SUB_BEFORE = re.compile(
+    r"(?:\bincluding|\bof\s+which|\bof\s+whom|\bamong\s+them|\bamong\s+these|\()\s*$", re.I
+)
+
+
+# "200 patients with NVAF who ...", "50 eyes": sizes of groups the abstract names.
+_GROUP_SIZE = re.compile(rf"(?<![\w.,])(?P<num>\d+)[\s\u00a0]+(?:[\w-]+[\s\u00a0]+){{0,2}}?{P.COUNT_NOUN}\b")
+
+
+@dataclass
+class Context:
+    """What the assembler knows about the abstract while it walks the sentences."""
+
+    text: str
+    population_n: int | None
+    denominators: list[tuple[int, int]] = field(default_factory=list)  # (offset, N) seen in the text
+    arm_groups: list[list[tuple[str, int]]] = field(default_factory=list)  # arm sizes printed together
+    previous: Measurement | None = None
+    sizes: list[int] = field(default_factory=list)  # every "N patients" group size, for inference only
+
+
+def _grade(raw: str) -> list[str]:
+    """Grade text to grade bands: "Grade 3 and 4" -> ["3", "4"]; "grade >=3" -> [">=3"]."""
+    m = P.GRADE.match(raw)
+    if not m:
+        return []
+
+    def num(g: str) -> int:
+        return _ROMAN[g.upper()] if g.upper() in _ROMAN else int(g)
+
+    g1 = num(m["g1"])
+    op = m["op"]
+    if op in ("\u2265", ">=") or m["higher"]:
+        return [f">={g1}"]
+    if op == ">":
+        return [f">={g1 + 1}"] if g1 < 5 else []
+    if op in ("\u2264", "<="):
+        return [f"<={g1}"]
+    if op == "<":
+        return [f"<={g1 - 1}"] if g1 > 1 else []
+    rest = re.findall(r"(?:-|\u2013|to|and|or|/|,)\s*([1-5]|IV|V|I{1,3})\b", m["rest"] or "", re.I)
+    if rest and re.match(r"\s*(?:-|\u2013|to)", m["rest"] or ""):
+        return [f"{g1}-{num(rest[-1])}"]
+    return [str(g1)] + [str(num(r)) for r in rest]
+
+
+@lru_cache(maxsize=32)
+def _top_semicolons(text: str, start: int, end: int) -> tuple[int, ...]:
+    """Offsets of the semicolons of a sentence that are not inside parentheses or brackets."""
+    out: list[int] = []
+    depth = 0
+    for i in range(start, end):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0:
+            out.append(i)
+    return tuple(out)
+
+
+def _clause_bounds(text: str, s: Sentence, pos: int) -> tuple[int, int]:
+    """The clause around ``pos``: semicolons end clauses, except inside parentheses and brackets."""
+    semis = _top_semicolons(text, s.start, s.end)
+    i = bisect_left(semis, pos)
+    a = semis[i - 1] + 1 if i > 0 else s.start
+    b = semis[i] if i < len(semis) else s.end
+    return a, b
+
+
+def _choose_endpoint(text: str, s: Sentence, m: Mention, hits: list[EndpointHit]) -> EndpointHit | None:
+    """The endpoint a number belongs to: the subject after it, else the nearest before it in its clause."""
+    a, b = _clause_bounds(text, s, m.anchor)
+    last_number_end = m.numbers[-1].end if m.numbers else m.end
+    after = [h for h in hits if h.start >= last_number_end and h.start < b]
+    before = [h for h in hits if h.end <= m.anchor and h.start >= a]
+    first_end = m.numbers[0].end if m.numbers else m.end
+    # Counts and shares are often the grammatical subject ("8 patients had fatal adverse events");
+    # values and estimates follow their endpoint ("the median OS was 8.5 months").
+    subject_like = m.shape in ("count", "proportion", "percent")
+    if (
+        subject_like
+        and after
+        and (
+            _SUBJECT_VERB.match(text[m.end : m.end + 80])
+            or _SUBJECT_VERB.match(text[first_end : first_end + 80])
+        )
+    ):
+        h = after[0]
+        gap = text[min(m.end, h.start) : h.start]
+        if len(gap) <= 70 and not re.search(r"\d", gap):
+            return h
+    if subject_like and after:
+        h = after[0]
+        gap = text[min(m.end, h.start) : h.start]
+        if len(gap) <= 40 and not re.search(r"[\d,;]", gap) and not before:
+            return h
+    if before:
+        return before[-1]
+    if subject_like and after:
+        return after[0]
+    return None
+
+
+_VERB_SPLIT = re.compile(
+    r"\b(?:was|were|is|are|had|has|have|showed|increased|decreased|improved|reduced|achieved|experienced|"
+    r"reached|occurred|remained|averaged|averaging|did|could|required|received|found|observed|reported)\b",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(
+    r"^(?:(?:in|at|after|during|among|for|with|by|on|compared\s+with|overall)\b[^,]{0,60},\s*|"
+    r"(?:with\s+respect\s+to|regarding|in\s+terms\s+of|concerning)\s+|"
+    r"(?:the|a|an|we|our|this|these|those|its|their|and|or|but|however|also|only)\b\s*)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"(?:\s+(?:in|of|at|for|with|to|by|on|the|a|an|and|or|than|from|group|groups))+\s*$", re.I
+)
+
+
+_NO_DIFFERENCE = re.compile(
+    r"^(?:there|no|a|the)?\s*(?:(?:statistically|clinically)\s+)?(?:significant\s+)?(?:differences?|effects?|change)?$",
+    re.IGNORECASE,
+)
+_PREDICATE_LEAD = re.compile(
+    r"^[\s\u00a0)]*(?:%\s*\)?\s*)?(?:of\s+(?:the\s+|all\s+)?(?:\w+\s+)?)?"
+    r"(?:patients?|participants?|subjects?|women|men|children|eyes|cases)?\s*"
+    r"(?:\([^()]{0,20}\)\s*)?(?:in\s+the\s+[\w/.+-]+(?:\s+[\w/.+-]+)?\s+(?:group|arm)\s*)?"
+    r"(?:who\s+)?(?:had|have|has|were|was|experienced|developed|achieved|showed|reported|required|received|"
+    r"needed|underwent)?\s*(?:an?\s+|the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _predicate_after(tail: str) -> str | None:
+    """What a count or share is of, when it is the subject: "29 of 64 achieved a CR" -> "CR"."""
+    lead = _PREDICATE_LEAD.match(tail)
+    rest = tail[lead.end() :] if lead else tail
+    rest = re.split(
+        r"[,;.()\[\]]|\b(?:by|at|within|after|during|compared|versus|vs|and\s+\d)\b", rest, maxsplit=1
+    )[0]
+    words = re.findall(r"[A-Za-z][\w/+-]*", rest)[:8]
+    if len(words) < 1 or not re.search(r"[A-Za-z]{4}", " ".join(words)):
+        return None
+    return " ".join(words)
+
+
+def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
+    """A readable endpoint label when the lexicon knows none: the subject of the clause, before its verb."""
+    a, b = _clause_bounds(text, s, m.anchor)
+    if m.shape in ("count", "proportion", "percent"):
+        predicate = _predicate_after(text[m.end : min(b, m.end + 120)])
+        if predicate:
+            return predicate
+    head = text[a : m.anchor]
+    # A number inside brackets qualifies what stands before the bracket.
+    depth = 0
+    for i in range(len(head) - 1, -1, -1):
+        if head[i] in ")]":
+            depth += 1
+        elif head[i] in "([":
+            if depth == 0:
+                head = head[:i]
+                break
+            depth -= 1
+    # "... cell loss (Group 1: ...), corneal thickness increase (": the last item of a list of endpoints
+    head = re.split(r"[)\]]\s*,\s*(?:or\s+|and\s+)?", head)[-1]
+    parts = _VERB_SPLIT.split(head, maxsplit=1)
+    subject = parts[0] if re.search(r"[A-Za-z]{3}", parts[0]) or len(parts) == 1 else parts[1]
+    if len(parts) == 2 and _NO_DIFFERENCE.match(subject.strip()):
+        # "No significant difference was found in the mean corneal cell loss (...)": the endpoint follows
+        subject = re.sub(r"^\s*(?:\w+\s+)?(?:in|for|between|regarding|on)\s+", "", parts[1])
+    subject = _LEADING.sub("", subject.strip(" ,;(")).strip()
+    subject = _TRAILING.sub("", subject)
+    words = re.findall(r"[A-Za-z][\w/+-]*", subject)[:8]
+    label = " ".join(words).strip()
+    if not label:
+        return "unspecified endpoint"
+    return label if label.isupper() else label[0].lower() + label[1:]
+
+
+def _timepoint(text: str, s: Sentence, m: Mention, blocks: list[Interval]) -> str | None:
+    times = [b for b in blocks if b.kind == "time"]
+    for b in times:
+        if m.end <= b.start <= m.end + 50 and not re.search(r"\d", text[m.end : b.start]):
+            return _norm_time(b.data[0])
+    before = [b for b in times if b.end <= m.anchor]
+    return _norm_time(before[-1].data[0]) if before else None
+
+
+def _norm_time(raw: str) -> str:
+    t = re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip()
+    t = re.sub(
+        r"^(?:at|within|after|by|over|during|in|for|up to)\s+(?:the\s+|a\s+|an\s+)?(?:first\s+|initial\s+)?",
+        "",
+        t,
+        flags=re.I,
+    )
+    t = re.sub(r"\btreatment\s+", "", t)
+    m = re.match(r"^(\S+)-\s?(year|month|week|day|hour|cycle)$", t, re.I)
+    if m:
+        v = parse_number(m.group(1))
+        t = f"{m.group(1)} {m.group(2)}{'' if v == 1 else 's'}"
+    return t
+
+
+def _arm(text: str, s: Sentence, m: Mention) -> str | None:
+    first_end = m.numbers[0].end if m.numbers else m.end
+    right = text[first_end : min(s.end, first_end + 80)]
+    am = P.ARM_PAREN_AFTER.match(text[m.end : min(s.end, m.end + 40)])
+    if am and not re.fullmatch(r"NS|CI|n|IQR|SD|range", am["arm"]):
+        return am["arm"]
+    for stretch in (text[m.end : min(s.end, m.end + 80)], right):
+        am = P.ARM_AFTER.match(stretch)
+        if am:
+            return re.sub(r"\s+", " ", am["arm"]).strip()
+    left = text[max(s.start, m.anchor - 20) : m.anchor]
+    bm = P.ARM_LABEL_BEFORE.search(left)
+    if bm and not re.fullmatch(r"(?:CI|OR|HR|RR|ES|The|In|Of|At|With|And|A|P)", bm["arm"]):
+        return bm["arm"]
+    return None
+
+
+def group_sizes(text: str) -> list[int]:
+    """Sizes of every group the abstract names ("200 patients with NVAF who ...", "50 eyes")."""
+    out = []
+    for m in _GROUP_SIZE.finditer(text):
+        v = as_int(parse_number(m["num"]))
+        if v:
+            out.append(v)
+    return out
+
+
+def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tuple[str, int]]]]:
+    """Group sizes the abstract prints ("in all 53 patients", "53 were eligible", "(80 Natural; 79 HRT)")."""
+    found: list[tuple[int, int]] = []
+    for m in P.DENOM_MARKER.finditer(text):
+        v = as_int(parse_number(m["num"]))
+        if v:
+            found.append((m.start("num"), v))
+    for m in re.finditer(
+        r"(?<![\w.])(\d+)\s+(?:patients\s+|participants\s+)?(?:were|was)\s+(?:eligible|evaluable|assessable|analy[sz]ed|included)",
+        text,
+    ):
+        found.append((m.start(1), int(m.group(1))))
+    for m in re.finditer(r"\b[nN]\s*=\s*(\d+)", text):
+        found.append((m.start(1), int(m.group(1))))
+
+    groups: list[list[tuple[str, int]]] = []
+    for m in re.finditer(r"\(([^()]{3,120})\)", text):
+        parts = re.split(r"\s*[;,]\s*(?:and\s+)?", m.group(1))
+        group: list[tuple[str, int]] = []
+        for part in parts:
+            pm = re.fullmatch(
+                r"(\d+)\s+(?:in\s+(?:the\s+)?)?([A-Za-z][\w/.+ -]{0,30}?)", part.strip()
+            ) or re.fullmatch(
+                r"([A-Za-z][\w/.+ -]{0,30}?)(?:\s+group)?\s*[:,=]?\s*(?:n\s*=\s*)?(\d+)", part.strip()
+            )
+            if not pm:
+                group = []
+                break
+            a, b = pm.group(1), pm.group(2)
+            num, label = (a, b) if a.isdigit() else (b, a)
+            group.append((label.strip(), int(num)))
+        if len(group) >= 2:
+            groups.append(group)
+            found.extend((m.start(), size) for _label, size in group)
+    return found, groups
+
+
+def _percent_text(text: str, m: Mention) -> str:
+    for n in m.numbers:
+        if m.percent is not None and n.value == m.percent:
+            return n.text
+    return f"{m.percent:g}" if m.percent is not None else ""
+
+
+_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|v|compared|than|groups?|arms?|respectively)\b", re.IGNORECASE)
+
+
+def _comparative(text: str, m: Mention) -> bool:
+    """True when the number sits in a comparison between groups (looked for near the number)."""
+    return _COMPARATIVE.search(text, max(0, m.start - 120), min(len(text), m.end + 120)) is not None
+
+
+def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
+    """A denominator consistent with the reported percent, from the group sizes the abstract prints."""
+    if m.percent is None:
+        return None
+    tol = rounding_tolerance(decimals(_percent_text(ctx.text, m)))
+    cands: list[int] = []
+    if arm:
+        for g in ctx.arm_groups:
+            for label, size in g:
+                if label.lower() == arm.lower():
+                    cands.append(size)
+    if m.numerator is not None:
+        num = m.numerator
+        if ctx.population_n and ctx.population_n >= num and percent_agrees(num, ctx.population_n, m.percent):
+            return ctx.population_n
+        # Otherwise a group size the abstract prints, when exactly one fits the reported percent.
+        pool = cands + [v for _, v in ctx.denominators] + ctx.sizes
+        fits = {c for c in pool if c >= num and percent_agrees(num, c, m.percent)}
+        return fits.pop() if len(fits) == 1 else None
+    if decimals(_percent_text(ctx.text, m)) == 0:
+        return None
+    if cands:
+        pool = cands
+    elif _comparative(ctx.text, m):
+        return None  # a share in one of several groups: the whole cohort is not its denominator
+    else:
+        pool = list(
+            dict.fromkeys([v for _, v in ctx.denominators] + ([ctx.population_n] if ctx.population_n else []))
+        )
+    ok = [c for c in pool if integer_share_exists(c, m.percent, tol)]
+    return ok[0] if len(set(ok)) == 1 else None
+
+
+def _is_subcount(text: str, s: Sentence, m: Mention) -> bool:
+    left = text[max(s.start, m.anchor - 15) : m.anchor]
+    return m.shape == "count" and _SUB_BEFORE.search(left) is not None
+
+
+def _window(text: str, s: Sentence, m: Mention) -> str:
+    a, b = _clause_bounds(text, s, m.anchor)
+    return text[max(a, m.anchor - 70) : min(b, m.end + 50)]
+
+
+def _per_group(text: str, s: Sentence, m: Mention) -> bool:
+    """Counts listed per group ("12, 5 and 0 in groups I-IV, respectively") are not of the whole cohort."""
+    r = text[m.end : s.end]
+    return (
+        re.search(r"\brespectively\b", r) is not None
+        and re.search(r"\b(?:groups|arms|cohorts)\b", r, re.I) is not None
+    )
+
+
+def _drug_follows(right: str) -> bool:
+    """A concentration such as "0.5% bupivacaine" or "0.025% isobaric ropivacaine": a dose, not a result."""
+    m = re.match(
+        r"^[\s\u00a0]*(?:(?:isobaric|hyperbaric|hypobaric|plain|topical|w/v)[\s\u00a0]+)?([A-Za-z-]+)", right
+    )
+    return m is not None and bool(lexicon.drugs().find(m.group(1)))
+
+
+def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> bool:
+    """Precision rules: drop enrolment, baseline, protocol and unanchored numbers."""
+    text = ctx.text
+    win = _window(text, s, m)
+    if m.shape in ("count", "proportion", "percent"):
+        if P.BASELINE.search(win) or (m.shape != "percent" and P.ENROLMENT.search(win)):
+            return False
+        if m.percent is not None and not 0 <= m.percent <= 100:
+            return False
+    if m.shape == "percent" and (
+        P.DOSE_CONTEXT.match(text[m.end : m.end + 30])
+        or _drug_follows(text[m.end : m.end + 40])
+        or P.FORMULATION_AFTER.match(text[m.end : m.end + 60])
+    ):
+        return False
+    if m.shape == "count":
+        if m.numerator is not None and ctx.population_n is not None and m.numerator == ctx.population_n:
+            return False
+        if P.GROUP_SIZE_PAREN.match(text, max(s.start, m.anchor - 2)) or P.GROUP_SIZE_PAREN.match(
+            text, max(s.start, m.anchor - 1)
+        ):
+            return False  # "the hyperosmolar group (50 subjects)": a group size
+        for off, _v in ctx.denominators:
+            if off == m.anchor:
+                return False
+        if hit is None and not P.EVENT_VERB.search(win):
+            return False
+    if m.shape == "value":
+        if P.BASELINE_VALUE.search(win):
+            return False
+        unit = m.unit or ""
+        if P.TIME_UNIT_RE.match(unit) or unit in ("%", ""):
+            cue = m.statistic not in (None, "value")
+            if not cue and not re.search(
+                r"\b(?:vs\.?|versus|v|respectively|than|compared)\b", text[s.start : s.end]
+            ):
+                return False
+    return True
+
+
+def _list_denominators(ctx: Context, chosen: list[tuple[Mention, EndpointHit | None]]) -> dict[int, int]:
+    """Percent lists ("29.2% and 34.2%") read against group sizes printed together ("(72 X; 73 Y)")."""
+    text = ctx.text
+    runs: list[list[Mention]] = []
+    for m, _ in chosen:
+        if m.shape != "percent" or m.numerator is not None or m.denominator is not None:
+            continue
+        sep = r"(?:[\s\u00a0]*\([^()]{1,30}\))?[\s\u00a0]*(?:,|and|,\s*and|vs\.?|versus)[\s\u00a0]*"
+        if runs and re.fullmatch(sep, text[runs[-1][-1].end : m.start]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    out: dict[int, int] = {}
+    for run in runs:
+        if len(run) < 2:
+            continue
+        fits = []
+        for g in ctx.arm_groups:
+            if len(g) != len(run):
+                continue
+            if all(
+                # the whole list must fit, so allow one more rounding step per number
+                integer_share_exists(
+                    size, m.percent or 0.0, 2 * rounding_tolerance(decimals(_percent_text(text, m)))
+                )
+                for m, (_, size) in zip(run, g, strict=True)
+            ):
+                fits.append(g)
+        if len(fits) == 1 and all(decimals(_percent_text(text, m)) > 0 for m in run):
+            for m, (_, size) in zip(run, fits[0], strict=True):
+                out[m.anchor] = size
+    return out
+
+
+_LIST_GAP = re.compile(
+    r"^[\s\u00a0]*(?:\([^()]{1,20}\)[\s\u00a0]*)?(?:,|,?[\s\u00a0]*(?:and|or))[\s\u00a0]*(?:the[\s\u00a0]+)?$"
+)
+_PAIR_GAP = re.compile(
+    r"^[\s\u00a0%]*(?:[a-zA-Z/\u00b5\u03bc°]{1,12})?[\s\u00a0]*(?:\([^()]{0,30}\))?[\s\u00a0,;]*"
+    r"(?:vs\.?|versus|v|and|or|to|compared\s+with)?[\s\u00a0]*$",
+    re.IGNORECASE,
+)
+
+
+def statistic_of(m: Mention) -> str:
+    """The statistic a mention reports, by its shape when the text names none."""
+    if m.statistic:
+        return m.statistic
+    if m.shape == "count" and m.percent is not None:
+        return "proportion"
+    return {"proportion": "proportion", "count": "count", "percent": "rate"}.get(m.shape, "value")
+
+
+def _same_statement(text: str, prev: Measurement, m: Mention) -> bool:
+    """True when ``m`` continues the previous number's statement ("X vs. Y", "X and Y")."""
+    if prev.evidence.end > m.start:
+        return False
+    return _PAIR_GAP.match(text[prev.evidence.end : m.start]) is not None
+
+
+def _pair_respectively(
+    text: str, s: Sentence, chosen: list[tuple[Mention, EndpointHit | None]], hits: list[EndpointHit]
+) -> list[tuple[Mention, EndpointHit | None]]:
+    """Pair listed endpoints with listed numbers ("PFS and OS were 6 and 25 months, respectively")."""
+    resp = [r.start() for r in P.RESPECTIVELY.finditer(text, s.start, s.end)]
+    if not resp:
+        return chosen
+    out = list(chosen)
+    seg_start = s.start
+    for r in resp:
+        idx = [i for i, (m, _) in enumerate(out) if seg_start <= m.anchor < r]
+        seg_start = r
+        if len(idx) < 2:
+            continue
+        first = out[idx[0]][0]
+        before: list[EndpointHit] = []
+        for h in hits:
+            if h.end > first.anchor:
+                break
+            # "progression-free survival (PFS)": the abbreviation repeats its term
+            if (
+                before
+                and before[-1].endpoint == h.endpoint
+                and re.fullmatch(r"\s*\(\s*", text[before[-1].end : h.start])
+            ):
+                continue
+            before.append(h)
+        k = len(idx)
+        if len(before) < k:
+            continue
+        run = before[-k:]
+        joined = all(_LIST_GAP.match(text[x.end : y.start]) for x, y in zip(run, run[1:], strict=False))
+        if joined and len({h.endpoint.label for h in run}) == k:
+            for i, h in zip(idx, run, strict=True):
+                out[i] = (out[i][0], h)
+    return out
+
+
+def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
+    """Measurements of one sentence."""
+    text = ctx.text
+    mentions, blocks = find_mentions(text, s.start, s.end)
+    if not mentions:
+        return []
+    hits = lexicon.endpoints().find(text, s.start, s.end)
+    grades = [(b, _grade(b.data[0])) for b in blocks if b.kind == "grade"]
+    resp = [r.start() for r in P.RESPECTIVELY.finditer(text, s.start, s.end)]
+    chosen: list[tuple[Mention, EndpointHit | None]] = []
+    for m in mentions:
+        hit = _choose_endpoint(text, s, m, hits)
+        if _keep(ctx, s, m, hit):
+            chosen.append((m, hit))
+    chosen = _pair_respectively(text, s, chosen, hits)
+    listed = _list_denominators(ctx, chosen)
+    out: list[Measurement] = []
+    for idx, (m, hit) in enumerate(chosen):
+        kind = hit.endpoint.kind if hit else "outcome"
+        label = hit.endpoint.label if hit else _fallback_endpoint(text, s, m)
+        if (
+            hit is None
+            and out
+            and (
+                _same_statement(text, out[-1], m)
+                or (
+                    m.shape in ("count", "proportion", "percent")
+                    and out[-1].statistic == statistic_of(m)
+                    and _predicate_after(text[m.end : min(s.end, m.end + 120)]) is None
+                )
+            )
+        ):
+            label = out[-1].endpoint  # "82 vs. 93 beats/minute": both numbers measure the same thing
+        elif hit is None and m.shape == "effect" and out:
+            label = out[-1].endpoint  # "the rate ratio was 0.36": the ratio compares the rates just given
+        code = hit.endpoint.code if hit else None
+        grade: str | None = None
+        if hit is not None:
+            for b, bands in grades:
+                if b.end <= hit.start and hit.start - b.end <= 3 and bands:
+                    if len(bands) == 1:
+                        grade = bands[0]
+                    else:
+                        same = [x for x, h in chosen if h is hit]
+                        later_resp = any(r > m.anchor for r in resp)
+                        if later_resp and len(same) == len(bands):
+                            grade = bands[same.index(m)]
+                        else:
+                            grade = f"{min(bands)}-{max(bands)}"
+                    kind = "safety"
+        if kind == "safety" and grade is None and P.FATAL.search(text, s.start, s.end):
+            grade = "5"
+        arm = _arm(text, s, m)
+        subgroup: str | None = None
+        derived: list[str] = []
+        numerator, denominator, percent = m.numerator, m.denominator, m.percent
+        if m.subset and ctx.previous is not None and ctx.previous.numerator is not None:
+            denominator = ctx.previous.numerator
+            subgroup = ctx.previous.endpoint
+            derived.append("denominator")
+        elif _is_subcount(text, s, m) and ctx.previous is not None:
+            subgroup = ctx.previous.endpoint
+            if grade is None and ctx.previous.grade:
+                grade = ctx.previous.grade
+            if ctx.previous.kind == "safety":
+                kind = "safety"
+        if denominator is None and m.shape in ("count", "proportion", "percent") and subgroup is None:
+            marker = None
+            for off, v in ctx.denominators:
+                if s.start <= off < m.anchor and (numerator is None or v >= numerator):
+                    marker = v
+            if m.anchor in listed:
+                denominator = listed[m.anchor]
+                derived.append("denominator")
+            elif marker is not None and (
+                numerator is None or percent is None or percent_agrees(numerator, marker, percent, 0.6)
+            ):
+                denominator = marker
+                derived.append("denominator")
+            else:
+                inferred = _infer_denominator(ctx, m, arm)
+                if inferred is not None:
+                    denominator = inferred
+                    derived.append("denominator")
+                elif (
+                    m.shape == "count"
+                    and arm is None
+                    and not _per_group(text, s, m)
+                    and ctx.population_n is not None
+                    and numerator is not None
+                    and numerator <= ctx.population_n
+                ):
+                    denominator = ctx.population_n
+                    derived.append("denominator")
+        if percent is None and numerator is not None and denominator:
+            percent = round(100.0 * numerator / denominator, 1)
+            derived.append("percent")
+        statistic = statistic_of(m)
+        start, end = m.start, m.end
+        while end > start and text[end - 1] in " \u00a0\u2009,;(":
+            end -= 1
+        meas = Measurement(
+            kind=kind,
+            endpoint=label,
+            code=code,
+            statistic=statistic,
+            numerator=numerator,
+            denominator=denominator,
+            percent=percent,
+            value=m.value,
+            unit=m.unit,
+            ci=m.ci,
+            ci_level=m.ci_level,
+            p_value=m.p_value,
+            timepoint=_timepoint(text, s, m, blocks),
+            grade=grade,
+            subgroup=subgroup,
+            arm=arm,
+            section=s.section.label,
+            evidence=Span(start=start, end=end, text=text[start:end]),
+            derived=derived,
+            checks=run_checks(
+                numerator,
+                denominator,
+                percent,
+                m.value,
+                m.ci,
+                ctx.population_n,
+                is_ratio="ratio" in statistic,
+            ),
+        )
+        out.append(meas)
+        if m.numerator is not None and not _is_subcount(text, s, m):
+            ctx.previous = meas
+        del idx
+    return out

@@ -1,0 +1,417 @@
+"""Finding the numeric shapes of result statements in one sentence: n/N, n (x%), x%, values, estimates."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kb.extract import patterns as P
+from kb.extract.numbers import Number, find_numbers
+
+_SP = P.SP
+_STAT_CUE = re.compile(
+    r"\bmean\s+(?:percentage|proportion|rate|change|number|score)s?\b|\b(?:median|mean|average|averaged)\b"
+    r"|\b(?:rates?|proportions?|percentages?|incidences?|probability|estimate)\b",
+    re.IGNORECASE,
+)
+_EFFECT_CUE = re.compile(
+    r"(?P<stat>(?i:\b(?:hazard|odds|risk|rate)\s+ratio|\brelative\s+risk|\b(?:risk|mean|absolute)\s+difference|"
+    r"\bdifference|\beffect\s+size)|\b(?:a?HR|a?OR|RR|IRR|ES|RD|MD|SMD))\b"
+)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A blocked or qualifying stretch of the text."""
+
+    start: int
+    end: int
+    kind: str
+    data: tuple[str, ...] = ()
+
+
+@dataclass
+class Mention:
+    """One numeric result as written: its shape, numbers and the span that shows them."""
+
+    shape: str  # "proportion", "count", "percent", "value", "effect"
+    start: int
+    end: int
+    anchor: int  # offset of the main number
+    numerator: int | None = None
+    denominator: int | None = None
+    percent: float | None = None
+    value: float | None = None
+    unit: str | None = None
+    statistic: str | None = None
+    ci: tuple[float, float] | None = None
+    ci_level: float | None = None
+    p_value: str | None = None
+    subset: bool = False  # "of whom", "of these": denominator is the previous numerator
+    sub_count: bool = False  # "including 5 due to ...", "(2 with ...)": part of the previous count
+    numbers: list[Number] = field(default_factory=list)
+
+
+def _val(text: str) -> float:
+    return float(text.replace("\u2212", "-").replace("\u00b7", ".").replace(",", ""))
+
+
+def blocked_intervals(text: str, start: int, end: int) -> list[Interval]:
+    """Stretches of the sentence whose numbers are not results (with what they tell, if anything)."""
+    out: list[Interval] = []
+    seg = text[start:end]
+    has_ci_word = re.search(r"\bCI\b|confidence|credible", seg, re.IGNORECASE) is not None
+    for m in P.CI.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "ci", (m["level"], m["lo"], m["hi"])))
+    if has_ci_word:
+        for m in P.BARE_CI.finditer(text, start, end):
+            if not any(iv.start <= m.start() < iv.end for iv in out):
+                out.append(Interval(m.start(), m.end(), "ci", ("95", m["lo"], m["hi"])))
+    for m in P.P_VALUE.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "p", (m.group(),)))
+    for m in P.GRADE.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "grade", (m.group(),)))
+    for rx in (P.FOLLOW_UP, P.TIMEPOINT, P.TIME_AFTER_EVENT, P.TIME_ADJECTIVE):
+        for m in rx.finditer(text, start, end):
+            out.append(Interval(m.start(), m.end(), "time", (m.group(),)))
+    if P.ACUITY.search(text, start, end):
+        for m in P.SNELLEN.finditer(text, start, end):
+            out.append(Interval(m.start(), m.end(), "snellen", (m.group(),)))
+    for m in P.PLAIN_RANGE.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "range", (m.group(),)))
+    for m in P.NOT_RESULT.finditer(text, start, end):
+        kind = m.lastgroup or "other"
+        out.append(Interval(m.start(), m.end(), kind, (m.group(),)))
+    return out
+
+
+def _blocked(n: Number, blocks: list[Interval]) -> bool:
+    return any(b.start < n.end and n.start < b.end for b in blocks)
+
+
+def _ci_after(text: str, pos: int, end: int, blocks: list[Interval]) -> Interval | None:
+    """A CI that starts right after ``pos`` (only brackets, punctuation or a short label between)."""
+    for b in blocks:
+        if b.kind == "ci" and pos <= b.start <= pos + 40 and b.start <= end:
+            gap = text[pos : b.start]
+            if (
+                re.fullmatch(rf"[{_SP[1:-1]}%,;:(\[\w/°\u00b5\u03bc=]*", gap)
+                and len(re.findall(r"\d", gap)) == 0
+            ):
+                return b
+    return None
+
+
+def _p_after(text: str, pos: int, blocks: list[Interval]) -> str | None:
+    for b in blocks:
+        if b.kind == "p" and pos <= b.start <= pos + 60 and ")" not in text[pos : b.start].replace("])", ""):
+            v = re.sub(r"^[Pp](?:\s*-?\s*values?)?", "", b.data[0]).strip()
+            return v.replace(" ", "").replace("\u2009", "").replace("\u00a0", "")
+    return None
+
+
+@lru_cache(maxsize=32)
+def _sentence_cues(text: str, start: int, end: int) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
+    """Statistic words of a sentence, in order, and the offsets of its semicolons (found once).
+
+    Words inside an effect name ("incidence rate ratio") count as the effect, not as "rate".
+    """
+    effects = [(m.start(), m.end(), m["stat"]) for m in _EFFECT_CUE.finditer(text, start, end)]
+    cues: list[tuple[int, str]] = [(a, "effect:" + stat) for a, _b, stat in effects]
+    k = 0
+    for m in _STAT_CUE.finditer(text, start, end):
+        while k < len(effects) and effects[k][1] <= m.start():
+            k += 1
+        if k < len(effects) and effects[k][0] <= m.start() < effects[k][1]:
+            continue
+        cues.append((m.start(), m.group().lower()))
+    cues.sort(key=lambda c: (c[0], c[1].startswith("effect:")))
+    semis = tuple(i for i in range(start, end) if text[i] == ";")
+    return tuple(cues), semis
+
+
+def _stat_cue_before(
+    text: str,
+    sent_start: int,
+    pos: int,
+    clause: bool = True,
+    effects: bool = True,
+    sent_end: int | None = None,
+) -> str | None:
+    """The nearest statistic word before ``pos`` in the same clause (``;`` ends a clause) or sentence."""
+    cues, semis = _sentence_cues(text, sent_start, len(text) if sent_end is None else sent_end)
+    lo = sent_start
+    if clause:
+        i = bisect_left(semis, pos)
+        if i > 0:
+            lo = semis[i - 1] + 1
+    j = bisect_left(cues, (pos, ""))
+    while j > 0:
+        j -= 1
+        at, cue = cues[j]
+        if at < lo:
+            return None
+        if effects or not cue.startswith("effect:"):
+            return cue
+    return None
+
+
+def _stat_from_cue(cue: str | None, default: str) -> str:
+    if cue is None:
+        return default
+    if cue.startswith("effect:"):
+        return _effect_name(cue[7:])
+    if cue.startswith("mean"):
+        return "mean"
+    if cue in ("average", "averaged"):
+        return "mean"
+    if cue == "median":
+        return "median"
+    return default
+
+
+def _effect_name(raw: str) -> str:
+    s = re.sub(r"\s+", " ", raw.strip()).lower()
+    s = re.sub(r"^(?:adjusted|unadjusted|pooled) ", "", s)
+    s = s[:-1] if s.endswith("s") and s[:-1] in P.STAT_NAMES else s
+    if s.endswith("ratios"):
+        s = s[:-1]
+    return P.STAT_NAMES.get(s, s)
+
+
+def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[Interval]]:
+    """Numeric result mentions of the sentence ``text[start:end]`` and its blocked intervals."""
+    blocks = blocked_intervals(text, start, end)
+    nums = [n for n in find_numbers(text, start, end) if not _blocked(n, blocks)]
+    used: set[int] = set()
+    out: list[Mention] = []
+    by_start = {n.start: i for i, n in enumerate(nums)}
+
+    def nxt(i: int, gap_re: str) -> int | None:
+        """Index of the number after nums[i] when the text between them fully matches ``gap_re``."""
+        if i + 1 >= len(nums):
+            return None
+        j = i + 1
+        gap = text[nums[i].end : nums[j].start]
+        return j if re.fullmatch(gap_re, gap, re.IGNORECASE) else None
+
+    # Effect estimates first: "hazard ratio, 0.35", "OR 1.14", "ES, -0.93".
+    for m in P.EFFECT.finditer(text, start, end):
+        i = by_start.get(m.end())
+        if i is None or i in used:
+            continue
+        n = nums[i]
+        mention = Mention("effect", m.start(), n.end, n.start, value=n.value, numbers=[n])
+        mention.statistic = _effect_name(m["stat"])
+        if P.PERCENT_SIGN.match(text[n.end : n.end + 10]):
+            mention.unit = "%"
+        out.append(mention)
+        used.add(i)
+
+    sp = r"[\s\u00a0\u2009\u202f]"
+    pct_gap = rf"{sp}*(?:%|percent|per{sp}cent)"
+    for i, n in enumerate(nums):
+        if i in used:
+            continue
+        right = text[n.end : min(end, n.end + 120)]
+        pm = P.PERCENT_SIGN.match(right)
+        if pm:
+            # x% (n/N) or x% of the patients (n of N)
+            j = nxt(
+                i, rf"{pct_gap}{sp}*(?:of{sp}+(?:the{sp}+|all{sp}+)?[a-z]+(?:{sp}+[a-z]+)?{sp}*)?[(\[]{sp}*"
+            )
+            if j is not None and j + 1 < len(nums) and n.value <= 100:
+                k = nxt(j, rf"{sp}*(?:/|of|out{sp}+of){sp}*")
+                if k is not None and nums[j].is_integer and nums[k].is_integer:
+                    ment = Mention(
+                        "proportion",
+                        n.start,
+                        nums[k].end,
+                        n.start,
+                        numerator=int(nums[j].value),
+                        denominator=int(nums[k].value),
+                        percent=n.value,
+                        numbers=[n, nums[j], nums[k]],
+                    )
+                    used.update({i, j, k})
+                    out.append(ment)
+                    continue
+            ment = Mention("percent", n.start, n.end + pm.end(), n.start, percent=n.value, numbers=[n])
+            rest = text[ment.end : min(end, ment.end + 80)]
+            cue = _stat_cue_before(text, start, n.start, sent_end=end)
+            if cue is None:
+                cue = _stat_cue_before(text, start, n.start, clause=False, effects=False, sent_end=end)
+            if cue is None and _ci_after(text, ment.end, end, blocks) is not None:
+                cue = _stat_cue_before(text, start, n.start, clause=False, sent_end=end)
+            pmm = P.PLUS_MINUS.match(rest)
+            rmm = P.RANGE_PAREN.match(rest)
+            if pmm or rmm or (cue is not None and (cue.startswith(("effect:", "mean", "median", "average")))):
+                # a mean, median or difference expressed in percent is a value, not a share of patients
+                ment = Mention("value", n.start, ment.end, n.start, value=n.value, unit="%", numbers=[n])
+                ment.statistic = _stat_from_cue(cue, "mean" if pmm else "median" if rmm else "value")
+                qualifier = pmm or rmm
+                if qualifier is not None:
+                    ment.end += qualifier.end()
+                    _consume_inner(nums, i, ment.end, used)
+            used.add(i)
+            out.append(ment)
+            continue
+        # n/N (x%) and n of N (x%)
+        j = nxt(i, rf"{sp}*/{sp}*") if n.is_integer else None
+        if j is None and n.is_integer:
+            j = nxt(i, rf"{sp}+(?:of|out{sp}+of){sp}+(?:the{sp}+|all{sp}+)?")
+        if j is not None and nums[j].is_integer and nums[j].value >= n.value and nums[j].value > 0:
+            ment = Mention(
+                "proportion",
+                n.start,
+                nums[j].end,
+                n.start,
+                numerator=int(n.value),
+                denominator=int(nums[j].value),
+                numbers=[n, nums[j]],
+            )
+            used.update({i, j})
+            k = nxt(j, rf"(?:{sp}+[a-z][\w-]*){{0,4}}{sp}*[(\[]{sp}*")
+            plen = _percent_sign_length(text, nums[k].end) if k is not None else None
+            if k is not None and plen is not None:
+                ment.percent = nums[k].value
+                ment.end = nums[k].end + plen
+                used.add(k)
+            out.append(ment)
+            continue
+        # n (x%) [of N]
+        j = (
+            nxt(i, rf"(?:{sp}+(?!{P.TIME_UNIT}\b)[A-Za-z][\w-]*){{0,2}}{sp}*\({sp}*")
+            if n.is_integer
+            else None
+        )
+        plen = _percent_sign_length(text, nums[j].end) if j is not None else None
+        if j is not None and plen is not None:
+            pe = nums[j].end + plen
+            ment = Mention("proportion", n.start, pe, n.start, numerator=int(n.value), percent=nums[j].value)
+            ment.numbers = [n, nums[j]]
+            used.update({i, j})
+            k = nxt(j, rf"{pct_gap}{sp}*\){sp}*(?:of|out{sp}+of){sp}+(?:the{sp}+|all{sp}+)?")
+            if k is not None and nums[k].is_integer and not P.PERCENT_SIGN.match(text[nums[k].end :]):
+                ment.denominator = int(nums[k].value)
+                ment.end = nums[k].end
+                used.add(k)
+            elif P.SUBSET_AFTER.match(text[pe + 1 : pe + 40]) or P.SUBSET_AFTER.match(text[pe : pe + 40]):
+                ment.subset = True
+            out.append(ment)
+            continue
+        # mean ± SD
+        pmm = P.PLUS_MINUS.match(right)
+        if pmm:
+            ment = Mention("value", n.start, n.end + pmm.end(), n.start, value=n.value, numbers=[n])
+            um = P.VALUE_UNIT.match(right)
+            after = text[n.end + pmm.end() : n.end + pmm.end() + 30]
+            if um:
+                ment.unit = um["unit"]
+            elif pmm["sunit"] and P.VALUE_UNIT.match(" " + pmm["sunit"]):
+                ment.unit = pmm["sunit"]
+            else:
+                um2 = P.VALUE_UNIT.match(after)
+                if um2 and um2["unit"] != "%":
+                    ment.unit = um2["unit"]
+                    ment.end = n.end + pmm.end() + um2.end()
+            ment.statistic = _stat_from_cue(_stat_cue_before(text, start, n.start, sent_end=end), "mean")
+            _consume_inner(nums, i, ment.end, used)
+            out.append(ment)
+            used.add(i)
+            continue
+        # median (IQR or range)
+        rm = P.RANGE_PAREN.match(right)
+        if rm:
+            ment = Mention("value", n.start, n.end + rm.end(), n.start, value=n.value, numbers=[n])
+            um = P.VALUE_UNIT.match(right)
+            if um:
+                ment.unit = um["unit"]
+            ment.statistic = _stat_from_cue(_stat_cue_before(text, start, n.start, sent_end=end), "median")
+            _consume_inner(nums, i, ment.end, used)
+            out.append(ment)
+            used.add(i)
+            continue
+        um = P.VALUE_UNIT.match(right)
+        if um:
+            ment = Mention(
+                "value", n.start, n.end + um.end(), n.start, value=n.value, unit=um["unit"], numbers=[n]
+            )
+            ment.statistic = _stat_from_cue(_stat_cue_before(text, start, n.start, sent_end=end), "value")
+            out.append(ment)
+            used.add(i)
+            continue
+        if n.is_integer and P.COUNT_AFTER.match(right):
+            cm = P.COUNT_AFTER.match(right)
+            span_end = n.end + (cm.end() if cm else 0)
+            ment = Mention("count", n.start, span_end, n.start, numerator=int(n.value), numbers=[n])
+            if P.SUBSET_AFTER.match(right):
+                ment.subset = True
+            out.append(ment)
+            used.add(i)
+            continue
+        # a number directly followed by a CI is an estimate; a bare decimal after a statistic word is a value
+        ci = _ci_after(text, n.end, end, blocks)
+        cue = _stat_cue_before(text, start, n.start, sent_end=end)
+        if ci is not None or (not n.is_integer and cue is not None):
+            ment = Mention("value", n.start, n.end, n.start, value=n.value, numbers=[n])
+            ment.statistic = _stat_from_cue(cue, "estimate" if ci is not None else "value")
+            if cue and cue.startswith("effect:"):
+                ment.shape = "effect"
+            out.append(ment)
+            used.add(i)
+            continue
+    # Numbers left alone but listed with a shaped neighbour ("6 and 25 months", "82 vs. 93 beats/minute",
+    # "8 and 2 patients") take the neighbour's shape.
+    by_num = {m.anchor: m for m in out}
+    for i in range(len(nums) - 1, -1, -1):
+        if i in used:
+            continue
+        n = nums[i]
+        j = nxt(i, rf"{sp}*(?:,{sp}*)?(?:vs\.?|versus|v\.?|and|or|,|to){sp}*(?:and{sp}+)?")
+        if j is None or nums[j].start not in by_num:
+            continue
+        partner = by_num[nums[j].start]
+        if (
+            partner.shape == "value"
+            and partner.unit
+            and not (n.is_integer != nums[j].is_integer and partner.unit in ("%",))
+        ):
+            ment = Mention("value", n.start, n.end, n.start, value=n.value, unit=partner.unit, numbers=[n])
+            ment.statistic = partner.statistic
+        elif partner.shape == "count" and n.is_integer:
+            ment = Mention("count", n.start, n.end, n.start, numerator=int(n.value), numbers=[n])
+        else:
+            continue
+        out.append(ment)
+        by_num[n.start] = ment
+        used.add(i)
+    out.sort(key=lambda m: m.anchor)
+    # Attach CIs and p-values to the estimate they follow.
+    for mt in out:
+        ci = _ci_after(text, mt.end, end, blocks)
+        if ci is not None:
+            lo, hi = _val(ci.data[1]), _val(ci.data[2])
+            mt.ci = (lo, hi)
+            mt.ci_level = float(ci.data[0].replace("\u00b7", "."))
+            if mt.shape == "percent" or mt.shape == "value" or mt.shape == "effect":
+                mt.end = max(mt.end, ci.end) if ci.start - mt.end < 4 else mt.end
+        mt.p_value = _p_after(text, mt.end, blocks)
+    return out, blocks
+
+
+def _percent_sign_length(text: str, pos: int) -> int | None:
+    """Length of the percent sign or word right after ``pos``, or None when there is none."""
+    m = P.PERCENT_SIGN.match(text[pos : pos + 12])
+    return m.end() if m else None
+
+
+def _consume_inner(nums: list[Number], i: int, end: int, used: set[int]) -> None:
+    """Mark numbers inside a mention's span (SDs, range bounds) as used."""
+    for k in range(i + 1, len(nums)):
+        if nums[k].start < end:
+            used.add(k)
+        else:
+            break

@@ -1,0 +1,206 @@
+"""Regular expressions for the pieces of result statements (all linear: bounded repetition only)."""
+
+from __future__ import annotations
+
+import re
+
+from kb.extract.numbers import NUMBER
+
+# A signed decimal written with digits ("-5·7", "0.45", "32.8").
+DEC = r"[-\u2212]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:[.\u00b7]\d+)?"
+# DEC where a match may start anywhere: never inside a digit run, so a long run is not rescanned.
+DEC_START = r"(?<![\w.\u00b7])" + DEC
+SP = r"[\s\u00a0\u2009\u202f]"
+
+PERCENT_SIGN = re.compile(rf"^{SP}*(?:%|percent\b|per{SP}cent\b)")
+
+# p-values: "P<.001", "p = 0.03", "P value < 0·05", "(NS)".
+P_VALUE = re.compile(
+    rf"\b[Pp](?:{SP}*-?{SP}*values?)?{SP}*(?:[<>=\u2264\u2265]|&lt;|&gt;){{1,2}}{SP}*(?:0?[.\u00b7]\d+|\d+(?:[.\u00b7]\d+)?(?:{SP}*[x\u00d7]{SP}*10\S{{1,4}})?)"
+    rf"|\((?:NS|ns|n\.s\.)\)"
+)
+
+# Confidence intervals: "95% CI, 32.8-58.3", "95% CI 0.45 to 0.89", "95% confidence interval [CI], 10%-56%",
+# "95% CI=0.7, 2.1", "95% CI: 77-96%".
+CI = re.compile(
+    rf"(?P<level>\d{{2}}(?:[.\u00b7]\d)?){SP}*%{SP}*(?:CI|CrI|Cl|confidence{SP}+intervals?|credible{SP}+intervals?)"
+    rf"(?:{SP}*\[(?:CI|CrI)\])?{SP}*(?:[,:=]|was|of|is)?{SP}*"
+    rf"(?P<lo>{DEC}){SP}*%?{SP}*(?:to|,|;|\u2013|\u2014|-){SP}*(?P<hi>{DEC}){SP}*%?"
+)
+# A bracketed pair after an estimate where the sentence already speaks of CIs: "0·5% [-5·6 to 6·5]".
+BARE_CI = re.compile(
+    rf"[\[(]{SP}*(?P<lo>{DEC}){SP}*%?{SP}*(?:to|,|\u2013){SP}*(?P<hi>{DEC}){SP}*%?{SP}*[\])]"
+)
+
+# Ranges, IQRs and SDs that qualify a preceding number (never a measurement themselves).
+RANGE_PAREN = re.compile(
+    rf"^{SP}*[%\w/°\u00b5\u03bc]{{0,12}}{SP}*[\[(]{SP}*(?:(?:range|IQR|interquartile{SP}range|min-max){SP}*[,:=]?{SP}*)?"
+    rf"(?P<lo>{DEC}){SP}*[%\w/°]{{0,12}}{SP}*(?:-|\u2013|to|,){SP}*(?P<hi>{DEC}){SP}*[%\w/°]{{0,12}}{SP}*[\])]"
+)
+PLUS_MINUS = re.compile(
+    rf"^{SP}*(?:%|[A-Za-z/\u00b5\u03bc°]{{1,12}})?{SP}*(?P<paren>\()?{SP}*(?:\u00b1|\+/-|\+-){SP}*(?P<sd>{DEC})"
+    rf"(?:{SP}*(?P<sunit>%|[A-Za-z/\u00b5\u03bc°][\w/\u00b5\u03bc°]{{0,11}}))?(?(paren){SP}*\))"
+)
+PLAIN_RANGE = re.compile(
+    rf"(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*(?:-|\u2013|to){SP}*\d+(?:[.\u00b7]\d+)?(?![\w.\u00b7])"
+    rf"|\bbetween{SP}+{DEC}{SP}*\S{{0,6}}{SP}+and{SP}+{DEC}"
+    rf"|\bfrom{SP}+{DEC}{SP}*\S{{0,6}}{SP}+to{SP}+{DEC}"
+)
+
+# Grades: "grade 3", "Grade 3 and 4", "grade >=3", "grade ≤ 3", "grades 3-4", "grade 3 or higher".
+GRADE = re.compile(
+    rf"\bgrades?{SP}*(?P<op>\u2265|\u2264|>=|<=|>|<)?{SP}*(?P<g1>[1-5]|I{{1,3}}|IV|V)\b"
+    rf"(?P<rest>(?:{SP}*(?:-|\u2013|to|and|or|/|,){SP}*(?:[1-5]|I{{1,3}}|IV|V)\b){{0,3}})"
+    rf"(?P<higher>{SP}+or{SP}+(?:higher|greater|above|more))?",
+    re.IGNORECASE,
+)
+
+# Time points: "at 1 year", "within the first 2 cycles", "after 1 year and 3 years", "4-month", "by 4 weeks".
+TIME_UNIT = r"(?:years?|yrs?|months?|mo|weeks?|wks?|days?|hours?|hrs?|h|minutes?|min|cycles?|courses?)"
+TIMEPOINT = re.compile(
+    rf"\b(?:at|within|after|by|over|during|in|for|up{SP}to)(?:{SP}+(?:the|a|an))?(?:{SP}+(?:first|initial|last|median))?"
+    rf"(?:{SP}+(?:follow-up|treatment){SP}+of)?"
+    rf"{SP}+(?P<num>{NUMBER})(?:{SP}*(?:,|and|or|,{SP}*and){SP}*{NUMBER}){{0,6}}{SP}*(?:treatment{SP}+)?{TIME_UNIT}\b"
+    rf"(?:{SP}*(?:,|and|or){SP}*{NUMBER}{SP}*{TIME_UNIT}\b){{0,3}}",
+    re.IGNORECASE,
+)
+TIME_AFTER_EVENT = re.compile(
+    rf"\b(?P<num>{NUMBER}){SP}*{TIME_UNIT}{SP}+(?:post-?operatively|postoperative|post-?treatment|after|later|"
+    rf"following|post|from{SP}+(?:baseline|randomi[sz]ation|diagnosis)|of{SP}+(?:follow-?up|treatment|therapy))\b",
+    re.IGNORECASE,
+)
+TIME_ADJECTIVE = re.compile(rf"\b(?P<num>{NUMBER})-{SP}?(?:year|month|week|day|hour|cycle)\b", re.IGNORECASE)
+FOLLOW_UP = re.compile(
+    rf"\b(?:median|mean)?{SP}*follow-?{SP}?up(?:{SP}+(?:time|period|duration))?{SP}+(?:of|was|was{SP}+\w+){SP}+"
+    rf"(?P<num>{NUMBER}){SP}*{TIME_UNIT}",
+    re.IGNORECASE,
+)
+
+# Numbers that are never results: doses, money, dates, registration ids, ratios, thresholds, ages.
+DOSE_UNIT = (
+    r"(?:mg|g|kg|\u00b5g|\u03bcg|ug|mcg|ng|mL|ml|L|IU|U|units?|Gy|cGy|MBq|mCi|mmol|\u00b5mol|mEq|"
+    r"mg/kg|mg/m2|mg/m\(2\)|mg/m\u00b2|\u03bcg/kg|mcg/kg|mg/d|mg/day|ml/h|mL/h|mcg/h|mg/h|\u03bcg/h)"
+)
+NOT_RESULT = re.compile(
+    rf"(?P<dose>(?<![\w.])\d+(?:[.\u00b7]\d+)?(?:{SP}*(?:-|\u2013|to|and){SP}*\d+(?:[.\u00b7]\d+)?)?{SP}*"
+    rf"{DOSE_UNIT}(?![\w])(?!/(?:m?L|dL|dl|l)\b)(?:/(?:kg|m2|m\(2\)|day|d|h|week|wk))?)"
+    rf"|(?P<level>\d{{2}}(?:[.\u00b7]\d)?{SP}*%{SP}*(?:limits?{SP}+of{SP}+agreement|prediction{SP}+intervals?|power|"
+    rf"significance|level{SP}+of{SP}+significance|tolerance{SP}+intervals?|percentile|quantile))"
+    rf"|(?P<money>[$\u20ac\u00a3]{SP}?\d[\d,.]*)"
+    rf"|(?P<date>\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?{SP}+(?:\d{{1,2}},?{SP}+)?(?:19|20)\d\d\b)"
+    rf"|(?P<year>(?<![\w.\u00b7])(?:19[5-9]\d|20[0-4]\d)(?![\w%.\u00b7]))"
+    rf"|(?P<ratio>\b\d+:\d+\b(?![.\u00b7]\d))"
+    rf"|(?P<orabove>{DEC_START}{SP}*(?:%|[A-Za-z]{{1,10}})?(?:{SP}*\([^()]{{0,6}}\))?{SP}+or{SP}+(?:greater|more|higher|less|lower|above|below|fewer)\b)"
+    rf"|(?P<threshold>(?:[<>\u2264\u2265]|&lt;|&gt;){SP}*=?{SP}*{DEC}|(?:less|more|greater|fewer|higher|lower){SP}+than{SP}+(?:{NUMBER})(?:{SP}*[^\s\d,;]{{1,8}})?(?:{SP}*(?:and|or|,){SP}*{DEC})?|\bat{SP}+least{SP}+(?:{NUMBER})|\bup{SP}+to{SP}+(?:{NUMBER}))"
+    rf"|(?P<age>\baged?{SP}+(?:of{SP}+)?(?:{DEC})(?:{SP}*(?:-|\u2013|to){SP}*{DEC})?|{DEC_START}{SP}*(?:years?|yrs?){SP}+(?:of{SP}+age|old))"
+    rf"|(?P<label>(?i:\b(?:phase|stage|grade|group|arm|cohort|type|class|level|day|days|visit|cycle|cycles|week|month|year|version|study|trial|part|step|T|NCT|ISRCTN)s?{SP}*(?:[IV]+|\d+)(?:{SP}*(?:-|/|and|or|\u2013|through|to){SP}*\d+)?\b))"
+    rf"|(?P<n>\(?\b[nN]{SP}*={SP}*\d+(?:{SP}+each)?\)?)"
+    rf"|(?P<temp>{DEC_START}{SP}*\u00b0{SP}?[CF])",
+)
+
+# Effect estimates between groups and their keyword.
+EFFECT = re.compile(
+    r"\b(?P<stat>(?:adjusted\s+|unadjusted\s+|pooled\s+)?(?:hazard\s+ratio|odds\s+ratio|risk\s+ratio|rate\s+ratio|relative\s+risk|"
+    r"incidence\s+rate\s+ratio|risk\s+difference|rate\s+difference|absolute\s+difference|mean\s+difference|"
+    r"difference|effect\s+size|ratio)s?|HRs?|ORs?|aORs?|aHRs?|RRs?|IRRs?|RD|MD|SMD|ES)\b"
+    r"(?:\s*(?:\[[^\]\[]{1,20}\]|\([^()]{1,20}\)))?(?:\s*(?:,|:|=|was|were|of|is|for))?\s*(?=[-\u2212]?\d)"
+)
+EFFECT_KEYWORD = re.compile(
+    r"\b(?:hazard ratio|odds ratio|risk ratio|rate ratio|relative risk|risk difference|mean difference|"
+    r"difference|"
+    r"effect size|HR|OR|RR|IRR|ES)\b|\b(?:median|mean|average|rate|proportion|percentage|incidence)\b",
+    re.IGNORECASE,
+)
+STAT_NAMES = {
+    "hr": "hazard ratio",
+    "ahr": "hazard ratio",
+    "or": "odds ratio",
+    "aor": "odds ratio",
+    "rr": "risk ratio",
+    "irr": "rate ratio",
+    "rd": "risk difference",
+    "md": "mean difference",
+    "smd": "standardized mean difference",
+    "es": "effect size",
+}
+
+# Units of measured values (not doses), kept as written.
+VALUE_UNIT = re.compile(
+    rf"^{SP}*(?P<unit>{TIME_UNIT}|mmHg|mm{SP}?Hg|cmH2O|cm{SP}?H2O|beats/min(?:ute)?|bpm|breaths/min|"
+    r"\u00b5m|\u03bcm|um|nm|mm|cm|m|km|logMAR|letters|points?|°|degrees?|kg/m2|kg/m\u00b2|"
+    r"mg/dL|mg/dl|mmol/L|mmol/l|g/dL|g/dl|ng/mL|pg/mL|IU/L|U/L|cells/\u00b5L|cells/mm3|"
+    r"servings/day|grams/day|g/day|kcal/day|kcal|steps/day|hours/day|h/day|min/day|%)(?![\w])"
+)
+TIME_UNIT_RE = re.compile(rf"^{TIME_UNIT}$")
+
+# Nouns that make a number a count of people or events.
+COUNT_NOUN = (
+    r"(?:patients?|participants?|subjects?|women|men|girls|boys|children|adults|infants|neonates|persons?|"
+    r"people|individuals?|cases?|volunteers|responders?|survivors|births|deliveries|pregnancies|deaths|"
+    r"events?|episodes?|eyes|teeth|lesions|embryos|infections|hospitali[sz]ations|admissions|recipients)"
+)
+COUNT_AFTER = re.compile(
+    rf"(?i)^(?:{SP}+(?:[A-Za-z][\w/-]*)){{0,2}}?{SP}+{COUNT_NOUN}\b"
+    rf"|^{SP}+(?:of{SP}+(?:whom|these|them|which|those)|due{SP}+to|died|developed|experienced|achieved|had|have|"
+    rf"required|with{SP}+(?![\d])|in{SP}+(?:the{SP}+)?(?:[\w/.+-]+{SP}+){{0,3}}?(?:group|arm)s?\b|in{SP}+(?:group|arm){SP}+\S)"
+)
+IN_COUNT_BEFORE = re.compile(rf"\b(?:in|among|for){SP}+$")
+GROUP_SIZE_PAREN = re.compile(rf"\({SP}*{NUMBER}{SP}+(?:[a-z-]+{SP}+)?{COUNT_NOUN}{SP}*[);]")
+SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
+DENOM_MARKER = re.compile(
+    rf"(?:\b(?:among|of){SP}+(?:the{SP}+|all{SP}+|these{SP}+|those{SP}+)?|\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
+    rf"(?:(?:remaining|evaluable|assessable|analy[sz]ed|eligible){SP}+)?(?P<num>{NUMBER}){SP}+(?:(?!and\b)[a-z-]+{SP}+){{0,2}}?{COUNT_NOUN}\b"
+    rf"(?!{SP}+(?:had|experienced|developed|achieved|have|in{SP}+the))",
+    re.IGNORECASE,
+)
+
+# Clause cues.
+ENROLMENT = re.compile(
+    r"\b(?:enroll?(?:ed|ment)?|randomi[sz](?:ed|ation)|randomly|recruited|included|eligible|screened|"
+    r"registered|assigned|allocated|analy[sz]ed|evaluable|assessable|accrued|consented|excluded|withdr[ae]w\w*|"
+    r"underwent\s+randomi[sz]ation|completed|lost\s+to\s+follow|comprised|consisted|participated|"
+    r"study\s+population|cohort\s+(?:of|included|comprised))\b",
+    re.IGNORECASE,
+)
+BASELINE = re.compile(
+    r"\b(?:female|male|women\s+were|men\s+were|were\s+(?:men|women|boys|girls)|age|aged|median\s+age|mean\s+age|years\s+old|stage|"
+    r"body\s+mass\s+index|BMI|at\s+baseline|baseline\s+(?:characteristics|values?|levels?)|white|black|caucasian|asian|hispanic|ECOG|performance\s+status|"
+    r"prior|previously|history\s+of|diagnosed|smokers?|were\s+treated\s+with)\b",
+    re.IGNORECASE,
+)
+EVENT_VERB = re.compile(
+    r"\b(?:had|have|has|experienced|developed|achieved|died|progressed|relapsed|required|received|needed|"
+    r"reported|observed|occurred|showed|remained|responded|attained|suffered|presented|underwent|were\s+in|"
+    r"could|did|failed|needed|were\s+(?:able|unable|free|alive|discharged|readmitted|cured|converted))\b",
+    re.IGNORECASE,
+)
+RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+VERSUS = re.compile(
+    rf"^{SP}*(?:,{SP}*)?(?:vs\.?|versus|v\.?|compared{SP}+with|and|or|,|;|to){SP}*", re.IGNORECASE
+)
+FATAL = re.compile(
+    r"\b(?:fatal|grade\s*5|died\s+(?:of|from|due\s+to)|deaths?\s+(?:due\s+to|from|related))\b", re.IGNORECASE
+)
+FORMULATION_AFTER = re.compile(
+    r"^(?:[^.;]|\.\d){0,50}?\b(?:solution|ointment|cream|gel|drops|spray|tears|infusion|w/v|concentration|"
+    r"eye\s+drops|mouthwash|lotion|patch)\b",
+    re.IGNORECASE,
+)
+DOSE_CONTEXT = re.compile(rf"^{SP}*%?{SP}*of{SP}+(?:the{SP}+)?(?:dose|doses)\b", re.IGNORECASE)
+
+# Arm labels near a number: "in the placebo group", "in Group B", "with terbutaline", "(Natural)", "EE, 18%".
+ARM_AFTER = re.compile(
+    rf"^(?:(?!\band\b|\bvs\b|\bversus\b)[^.;()\d]){{0,40}}?\b(?:in|for|with|among){SP}+(?:the{SP}+)?"
+    rf"(?P<arm>(?:group|arm){SP}+[\w/.+-]+|(?:[\w/.+-]+{SP}+){{0,3}}?[\w/.+-]+{SP}+(?:group|arm)s?)\b",
+    re.IGNORECASE,
+)
+ARM_PAREN_AFTER = re.compile(r"^\s*(?:%\s*)?\((?P<arm>[A-Z][\w/.+-]{0,24})\)")
+ARM_LABEL_BEFORE = re.compile(r"(?:^|[(;,\s])(?P<arm>[A-Z][A-Z0-9/.+-]{0,15}|Group\s+\w+),?:?\s*$")
+
+BASELINE_VALUE = re.compile(
+    r"\b(?:age|aged|years\s+old|body\s+mass\s+index|BMI|at\s+baseline|baseline\s+(?:characteristics|values?|levels?)|"
+    r"at\s+diagnosis|at\s+enrol?lment|at\s+entry)\b",
+    re.IGNORECASE,
+)
+SNELLEN = re.compile(r"(?<![\w/.])(?:20/\d{2,3}|6/\d{1,2}(?:\.5)?)(?![\w/.])")
+ACUITY = re.compile(r"\b(?:acuity|acuities|vision|visual|Snellen|UDVA|CDVA|BCVA|UCVA)\b", re.IGNORECASE)

@@ -1,0 +1,88 @@
+"""Exports: Turtle, N-Triples, N-Quads (a graph per article) and JSON-LD, byte-identical across builds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+from typer.testing import CliRunner
+
+from kb import export, ids, rdf, schema
+from kb.build import build
+from kb.cli import app
+from kb.vocab import CITO, KB
+from tests.conftest import MANIFEST
+from tests.seed_records import seed_records
+
+FILES = tuple(export.FORMATS.values())
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return rdf.build_dataset(*seed_records())
+
+
+def test_two_builds_give_byte_identical_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first, second = tmp_path / "a", tmp_path / "b"
+    build(MANIFEST, first, with_site=False)
+    build(MANIFEST, second, with_site=False)
+    for name in FILES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # `kb export` re-serialises from kb.sqlite to the very same bytes
+    for fmt, name in export.FORMATS.items():
+        (second / name).unlink()
+        result = CliRunner().invoke(app, ["export", "--format", fmt, "--out", str(second)])
+        assert result.exit_code == 0, result.output
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+
+
+def test_serialisation_does_not_depend_on_input_order(dataset: Dataset) -> None:
+    records, citations = seed_records()
+    shuffled = rdf.build_dataset(list(reversed(records)), list(reversed(citations)))
+    for fmt in export.FORMATS:
+        assert export.render(shuffled, fmt) == export.render(dataset, fmt), fmt
+
+
+def test_every_format_parses_back_to_the_same_graph(dataset: Dataset) -> None:
+    merged = rdf.union(dataset)
+    assert isomorphic(Graph().parse(data=export.render(dataset, "ttl"), format="turtle"), merged)
+    assert isomorphic(Graph().parse(data=export.render(dataset, "nt"), format="nt"), merged)
+    assert isomorphic(Graph().parse(data=export.render(dataset, "jsonld"), format="json-ld"), merged)
+    quads = Dataset()
+    quads.parse(data=export.render(dataset, "nq"), format="nquads")
+    for g in dataset.graphs():
+        assert isomorphic(quads.graph(g.identifier), g), g.identifier
+
+
+def test_line_formats_are_sorted_and_unique(dataset: Dataset) -> None:
+    for fmt in ("nt", "nq"):
+        lines = export.render(dataset, fmt).splitlines()
+        assert lines == sorted(set(lines)), fmt
+
+
+def test_one_named_graph_per_source_article(dataset: Dataset) -> None:
+    records, citations = seed_records()
+    names = {g.identifier for g in dataset.graphs() if len(g)}
+    assert names == {ids.graph(r.article.pmid) for r in records}
+    for rec in records:
+        graph = dataset.graph(ids.graph(rec.article.pmid))
+        for m in graph.subjects(RDF.type, KB.Measurement):
+            assert str(m).startswith(f"{ids.BASE}article/{rec.article.pmid}/")
+    for c in citations:  # a citation lives in the citing article's graph
+        citing = dataset.graph(ids.graph(c.citing))
+        assert (ids.article(c.citing), CITO.cites, ids.article(c.cited)) in citing
+        assert (ids.citation(c.citing, c.cited), RDF.type, CITO.Citation) in citing
+
+
+def test_jsonld_uses_the_published_context(dataset: Dataset) -> None:
+    doc = json.loads(export.render(dataset, "jsonld"))
+    published = json.loads((Path(__file__).resolve().parent.parent / "schema" / "context.jsonld").read_text())
+    assert doc["@context"] == published["@context"] == schema.context()["@context"]
+    nodes = {n["@id"]: n for n in doc["@graph"]}
+    m = next(n for i, n in nodes.items() if i.endswith("/measurement/cr-crh-proportion-2-cycles"))
+    assert m["endpoint"] == "CR/CRh"  # kb: terms are short names in the context
+    assert URIRef(m["@id"]) in set(rdf.union(dataset).subjects(RDF.type, KB.Measurement))
