@@ -14,11 +14,11 @@ from tests.conftest import DATA, SEED_PAGE
 
 GOLD = DATA / "gold"
 SEED = "31002989"
-#: Floor for the development set's micro-F1 (the 14 hand-annotated abstracts, seed excluded):
-#: set from the value measured when this test was written minus a margin of about 0.05, so a
-#: real regression fails it and small annotation-neutral changes do not. See the note in
-#: tests/data/README.md and the report of issue 3. Raise it when the extractor improves.
-DEV_F1_FLOOR = 0.0
+#: Floor for the development set's micro-F1 (the 14 hand-annotated abstracts, seed excluded).
+#: Measured 0.991 (P 0.991, R 0.991; kb.extract 0.2.0, 2026-11-24) minus a margin of 0.05, so a
+#: real regression fails while a one-item change in either direction does not. The extractor was
+#: developed against this set, so the value is not an estimate for unseen abstracts.
+DEV_F1_FLOOR = 0.94
 
 
 def _summary(report: ev.Report) -> str:
