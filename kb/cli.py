@@ -62,7 +62,7 @@ def build(
     ] = DEFAULT_OUT,
     site: Annotated[bool, typer.Option(help="Also render the MkDocs site into OUT/site.")] = True,
 ) -> None:
-    """Build OUT/kb.sqlite, OUT/kb.ttl and the evidence site OUT/site from a manifest."""
+    """Build OUT/kb.sqlite, OUT/kb.{ttl,nt,nq,jsonld} and the site OUT/site, then run `kb check`."""
     from kb.build import build as run_build
     from kb.check import CheckError
     from kb.manifest import ManifestError
@@ -241,7 +241,9 @@ def fetch(
     base_url: Annotated[
         str, typer.Option(envvar="NCBI_EUTILS_URL", help="E-utilities base URL (a mirror, or a test server).")
     ] = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
-    max_articles: Annotated[int, typer.Option(min=1, help="Stop adding citing articles beyond this.")] = 5000,
+    max_articles: Annotated[
+        int, typer.Option(min=1, help="At most this many articles in all; citing ones beyond are left out.")
+    ] = 5000,
 ) -> None:
     """Fetch PubMed records (and citing articles) as snapshots and list them in the manifest.
 
@@ -251,6 +253,11 @@ def fetch(
     from kb.fetch import fetch as run_fetch
     from kb.manifest import ManifestError
     from kb.sources.base import SourceError
+
+    if depth != 1 and not citing:
+        raise fail("--depth follows citing articles: add --citing", 2)
+    if not email:
+        console.print("[yellow]note:[/] NCBI asks for a contact: --email or NCBI_EMAIL", highlight=False)
 
     def warn(message: str) -> None:
         console.print(f"[yellow]warning:[/] {message}", highlight=False)
@@ -285,6 +292,8 @@ def fetch(
             )
         except (EutilsError, ManifestError, SourceError) as exc:
             raise fail(str(exc)) from None
+    for line in summary.warnings:
+        warn(line)
     if summary.missing:
         gone = ", ".join(summary.missing[:20])
         warn(f"PubMed returned no record for {len(summary.missing)} PMID(s): {gone}")

@@ -73,7 +73,9 @@ def predict_gold(golds: Sequence[GoldFile]) -> dict[str, PredictedArticle]:
     for gold in golds:
         txt = Path(gold.path).with_suffix(".txt")
         if not txt.is_file():
-            raise SourceError(txt, f"missing: the abstract of gold file {Path(gold.path).name}")
+            raise SourceError(
+                txt, f"not found: the abstract of {Path(gold.path).name} (or give PRED, saved predictions)"
+            )
         for item in reader.read(txt):
             if isinstance(item, Article):
                 known = pmid_from_name(txt) is not None

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from kb.eutils import CITEDIN, EFETCH_BATCH, ELINK_BATCH, EutilsClient, batches, check_pmids
 from kb.manifest import Manifest, ManifestError, load_manifest
 from kb.records import Citation
+from kb.sources.base import Skipped
 from kb.sources.elink import ELinkReader
 from kb.sources.xmlsafe import iter_records
 
@@ -55,6 +56,8 @@ class FetchSummary:
     missing: list[str] = field(default_factory=list)
     citing_links: int = 0
     truncated: bool = False
+    #: records the elink reader skipped (e.g. an <ERROR> for an unknown PMID), as messages
+    warnings: list[str] = field(default_factory=list)
     snapshots: list[Saved] = field(default_factory=list)
     requests: int = 0
 
@@ -154,12 +157,14 @@ def _efetched(path: Path) -> set[str]:
     return found
 
 
-def _citing(path: Path, sources: set[str]) -> list[str]:
+def _citing(path: Path, sources: set[str], warnings: list[str]) -> list[str]:
     """Citing PMIDs that a saved elink response gives for the requested sources, in file order."""
     out: list[str] = []
     for item in ELinkReader().read(path):
         if isinstance(item, Citation) and item.origin == f"elink:{CITEDIN}" and item.cited in sources:
             out.append(item.citing)
+        elif isinstance(item, Skipped):
+            warnings.append(str(item))
     return out
 
 
@@ -197,7 +202,7 @@ def fetch(
             for i, group in enumerate(groups):
                 body = client.elink_citedin(group)
                 note = f"elink {CITEDIN} (depth {level}) for {_ids_note(group)}"
-                links = _citing(session.save(body, "elink", note), set(group))
+                links = _citing(session.save(body, "elink", note), set(group), summary.warnings)
                 summary.citing_links += len(links)
                 found += links
                 progress(f"elink {level}", i + 1, len(groups))

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt
 from rdflib import FOAF, PROV, RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
@@ -115,6 +115,15 @@ DATE_FIELDS = frozenset({"pub_date", "revised", "run_at"})
 CONTEXT = 32
 #: Intervention names published as the comparator group rather than an intervention group.
 COMPARATOR = re.compile(r"\b(placebo|standard of care|best supportive care|observation)\b", re.IGNORECASE)
+
+
+Triple = tuple[Node, Node, Node]
+
+
+class Sink(Protocol):
+    """Where triples go: an rdflib Graph, or a plain set (much cheaper while a graph is built)."""
+
+    def add(self, triple: Triple, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -256,7 +265,7 @@ def new_graph() -> Graph:
     return g
 
 
-def walk(g: Graph, subject: URIRef, steps: Iterable[Step]) -> URIRef:
+def walk(g: Sink, subject: URIRef, steps: Iterable[Step]) -> URIRef:
     """Follow (and create) the intermediate nodes of a path; returns the last node reached."""
     node = subject
     for step in steps:
@@ -266,7 +275,7 @@ def walk(g: Graph, subject: URIRef, steps: Iterable[Step]) -> URIRef:
     return node
 
 
-def code_node(g: Graph, owner: URIRef, field: str, code: str) -> URIRef:
+def code_node(g: Sink, owner: URIRef, field: str, code: str) -> URIRef:
     """A record's vocabulary code as a schema:MedicalCode (the NCIt/MeSH IRI where recognised)."""
     node = ids.concept(code) or ids.child(owner, field)
     g.add((node, RDF.type, SCHEMA.MedicalCode))
@@ -276,7 +285,7 @@ def code_node(g: Graph, owner: URIRef, field: str, code: str) -> URIRef:
     return node
 
 
-def emit(g: Graph, subject: URIRef, record: Record, skip: Iterable[str] = ()) -> None:
+def emit(g: Sink, subject: URIRef, record: Record, skip: Iterable[str] = ()) -> None:
     """Add the triples of every field value along the field's declared RDF path.
 
     Nested records get a child IRI minted by ``kb.ids.child`` and their class's rdf:types;
@@ -316,7 +325,7 @@ def emit(g: Graph, subject: URIRef, record: Record, skip: Iterable[str] = ()) ->
                 g.add((holder, last.predicate, literal(v, model, field)))
 
 
-def add_article(g: Graph, article: Article, cited_by_ingested: int | None = None) -> URIRef:
+def add_article(g: Sink, article: Article, cited_by_ingested: int | None = None) -> URIRef:
     s = ids.article(article.pmid)
     for t in model_types(Article):
         g.add((s, RDF.type, t))
@@ -344,7 +353,7 @@ def p_value_parts(text: str) -> tuple[str | None, Decimal] | None:
     return comparator, Decimal(m.group(2))
 
 
-def add_statistic(g: Graph, m_iri: URIRef, m: Measurement) -> None:
+def add_statistic(g: Sink, m_iri: URIRef, m: Measurement) -> None:
     """The FHIR parts the field paths cannot say: codes, UCUM, proportions, p-value numbers."""
     stat = walk(g, m_iri, [Step(FHIR.statistic, "statistic")])
     code = STATISTIC_CODES.get(m.statistic)
@@ -372,7 +381,7 @@ def add_statistic(g: Graph, m_iri: URIRef, m: Measurement) -> None:
             g.add((quantity, FHIR.value, Literal(parts[1], datatype=XSD.decimal)))
 
 
-def add_evidence(g: Graph, m_iri: URIRef, article: URIRef, m: Measurement, abstract: str) -> None:
+def add_evidence(g: Sink, m_iri: URIRef, article: URIRef, m: Measurement, abstract: str) -> None:
     """The Web Annotation parts beyond the Span fields: body, source, motivation, quote context."""
     ann = ids.child(m_iri, "evidence")
     target = ids.step(ann, "target")
@@ -387,7 +396,7 @@ def add_evidence(g: Graph, m_iri: URIRef, article: URIRef, m: Measurement, abstr
 
 
 def add_measurement(
-    g: Graph, pmid: str, local: str, m: Measurement, population: URIRef, abstract: str
+    g: Sink, pmid: str, local: str, m: Measurement, population: URIRef, abstract: str
 ) -> URIRef:
     s = ids.measurement(pmid, local)
     art = ids.article(pmid)
@@ -409,7 +418,7 @@ def add_measurement(
     return s
 
 
-def add_provenance(g: Graph, rec: EvidenceRecord) -> None:
+def add_provenance(g: Sink, rec: EvidenceRecord) -> None:
     """The named graph of an article is the prov:Entity a run generated from a snapshot."""
     a, p = rec.article, rec.provenance
     snap = ids.snapshot(p.snapshot.sha256)
@@ -434,7 +443,7 @@ def add_provenance(g: Graph, rec: EvidenceRecord) -> None:
         g.add((run, PROV.wasAssociatedWith, agent))
 
 
-def add_record(g: Graph, rec: EvidenceRecord, cited_by_ingested: int | None = None) -> None:
+def add_record(g: Sink, rec: EvidenceRecord, cited_by_ingested: int | None = None) -> None:
     a, x = rec.article, rec.extraction
     art = add_article(g, a, cited_by_ingested)
     add_provenance(g, rec)
@@ -462,7 +471,7 @@ def add_record(g: Graph, rec: EvidenceRecord, cited_by_ingested: int | None = No
         g.add((study, PICO.outcome, node))
 
 
-def add_citation(g: Graph, c: Citation) -> None:
+def add_citation(g: Sink, c: Citation) -> None:
     citing, cited = ids.article(c.citing), ids.article(c.cited)
     g.add((citing, CITO.cites, cited))
     node = ids.citation(c.citing, c.cited)
@@ -473,7 +482,7 @@ def add_citation(g: Graph, c: Citation) -> None:
 
 def article_graphs(
     records: Iterable[EvidenceRecord], citations: Iterable[Citation]
-) -> Iterator[tuple[URIRef, Graph]]:
+) -> Iterator[tuple[URIRef, set[Triple]]]:
     """(named graph IRI, its triples), one graph per source article.
 
     An article's graph holds its records and the citations it makes, so a merge of two
@@ -486,17 +495,17 @@ def article_graphs(
         by_citing.setdefault(c.citing, []).append(c)
     seen: set[str] = set()
     for rec in records:
-        g = new_graph()
-        add_record(g, rec, ingested.get(rec.article.pmid, 0))
+        triples: set[Triple] = set()
+        add_record(triples, rec, ingested.get(rec.article.pmid, 0))
         for c in by_citing.get(rec.article.pmid, []):
-            add_citation(g, c)
+            add_citation(triples, c)
         seen.add(rec.article.pmid)
-        yield ids.graph(rec.article.pmid), g
+        yield ids.graph(rec.article.pmid), triples
     for citing in sorted(set(by_citing) - seen, key=int):  # links from articles not ingested
-        g = new_graph()
+        triples = set()
         for c in by_citing[citing]:
-            add_citation(g, c)
-        yield ids.graph(citing), g
+            add_citation(triples, c)
+        yield ids.graph(citing), triples
 
 
 def build_dataset(records: Iterable[EvidenceRecord], citations: Iterable[Citation]) -> Dataset:
@@ -504,25 +513,26 @@ def build_dataset(records: Iterable[EvidenceRecord], citations: Iterable[Citatio
     ds = Dataset()
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns, override=True)
-    for name, g in article_graphs(records, citations):
+    for name, triples in article_graphs(records, citations):
         named = ds.graph(name)
-        for triple in g:
-            named.add(triple)
+        named.addN((s, p, o, named) for s, p, o in triples)
     return ds
 
 
 def union(ds: Dataset) -> Graph:
     """The merged triples of every named graph (what kb.ttl holds)."""
     g = new_graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
+    g.addN((s, p, o, g) for s, p, o, _ in ds.quads((None, None, None, None)))
     return g
 
 
 def build_graph(records: Iterable[EvidenceRecord], citations: Iterable[Citation]) -> Graph:
+    """All records as one graph (no named graphs)."""
     g = new_graph()
-    for _, part in article_graphs(records, citations):
-        g += part
+    merged: set[Triple] = set()
+    for _, triples in article_graphs(records, citations):
+        merged |= triples
+    g.addN((s, p, o, g) for s, p, o in merged)
     return g
 
 

@@ -128,7 +128,7 @@ KB_SUBCLASS_OF: dict[str, str] = {
 
 #: (domain, range) of the ``kb:`` properties kb.rdf adds itself (the others are record fields).
 KB_SIGNATURES: dict[str, tuple[str, str]] = {
-    "gradeCode": ("kb:SafetyMeasurement", "owl:Thing"),
+    "gradeCode": ("kb:Measurement", "owl:Thing"),
     "retracted": ("fabio:JournalArticle", "xsd:boolean"),
     "ingestedCitedByCount": ("fabio:JournalArticle", "xsd:nonNegativeInteger"),
     "position": ("owl:Thing", "xsd:nonNegativeInteger"),

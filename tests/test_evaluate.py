@@ -259,3 +259,15 @@ def test_lexicon_judge_uses_the_project_lexicon() -> None:
     # a label is one endpoint only when the lexicon covers all of it
     assert not lexicon_judge("overall survival of the graft", "overall survival")
     assert not lexicon_judge(None, "overall survival")
+
+
+def test_prediction_without_pmid_pairs_by_abstract_text(tmp_path: Path) -> None:
+    # `kb extract abstract.txt` prints a null pmid; the abstract itself then finds its gold file.
+    _write_gold(tmp_path, [{"kind": "outcome", "numerator": 29, "anchor": "29 of 64"}])
+    golds = ev.load_gold_dir(tmp_path)
+    art = ev.PredictedArticle(pmid=None, abstract=ABSTRACT, measurements=(pred(percent=None),))
+    paired, notes = ev.pair_predictions(golds, [art, art])
+    assert list(paired) == ["123"] and notes == [
+        "second prediction for gold file 123; only the first is scored"
+    ]
+    assert ev.score(golds, paired).micro.f1 == 1.0

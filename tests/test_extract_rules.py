@@ -235,3 +235,70 @@ def test_ratio_ci_not_containing_estimate_is_flagged() -> None:
 def test_text_without_results_gives_nothing() -> None:
     assert _ms("Patients with asthma were studied in a randomized trial.") == []
     assert _run("").measurements == []
+
+
+def test_lancet_style_counts_in_square_brackets_take_the_listed_grade() -> None:
+    ms = _ms("The most common grade 3-4 adverse events were neutropenia (20 [16%]) and anaemia (10 [8%]).")
+    got = [(m.kind, m.endpoint, m.grade, m.numerator, m.percent) for m in ms]
+    assert got == [("safety", "neutropenia", "3-4", 20, 16.0), ("safety", "anemia", "3-4", 10, 8.0)]
+
+
+def test_sd_in_brackets_is_not_a_measurement() -> None:
+    ms = _ms("The mean change in HbA1c was -0.8% (SD 1.1) with drug and -0.2% (SD 0.9) with placebo.")
+    assert [(m.value, m.unit, m.statistic) for m in ms] == [(-0.8, "%", "mean"), (-0.2, "%", "mean")]
+
+
+def test_before_and_after_percentages_are_both_kept() -> None:
+    ms = _ms("The proportion of responders increased from 45% to 60% after treatment.")
+    assert [m.percent for m in ms] == [45.0, 60.0]
+
+
+def test_participant_flow_is_told_apart_from_results() -> None:
+    assert _ms("A total of 120 patients were randomized and 110 (92%) completed the study.") == []
+    [m] = _ms("Of the 62 patients enrolled, 7 (13%) progressed.")
+    assert (m.numerator, m.percent, m.denominator) == (7, 13.0, None)  # 7/62 is not 13%: no denominator
+
+
+def test_group_sizes_in_brackets_are_not_counts() -> None:
+    assert (
+        _ms("Variability was higher in the hyperosmolar group (50 subjects) than in the normal group.") == []
+    )
+
+
+def test_concentrations_are_not_results() -> None:
+    assert (
+        _ms("CONCLUSION: Sodium hyaluronate 0.1% and carboxymethylcellulose 0.5% ophthalmic solution helped.")
+        == []
+    )
+
+
+def test_effect_estimate_names_the_arms_it_compares() -> None:
+    ms = _ms(
+        "The event occurred in 45 of 300 patients (15.0%) in the intervention group "
+        "and in 60 of 298 patients (20.1%) in the control group (hazard ratio, 0.72; 95% CI, 0.49 to 1.05)."
+    )
+    assert [m.arm for m in ms] == [
+        "intervention group",
+        "control group",
+        "intervention group vs control group",
+    ]
+    [ratio] = _ms("The rate ratio was 0.36 (95% CI, 0.27 to 0.49) for drug A versus placebo.")
+    assert ratio.arm == "drug A vs placebo"
+
+
+def test_mean_with_sd_in_brackets_after_a_mean_sd_header() -> None:
+    ms = _ms(
+        "The mean (SD) change in systolic blood pressure was -12.4 (8.1) mm Hg with drug vs -4.3 (7.9) mm Hg "
+        "with placebo."
+    )
+    assert [(m.value, m.unit, m.statistic) for m in ms] == [(-12.4, "mm Hg", "mean"), (-4.3, "mm Hg", "mean")]
+
+
+def test_opening_background_of_an_unlabelled_abstract_is_skipped() -> None:
+    text = (
+        "Up to 30% of patients with the disease relapse within 2 years. "
+        "We treated 40 patients with the new drug. "
+        "Complete remission was achieved by 18 of 40 patients (45%)."
+    )
+    [m] = _ms(text)
+    assert (m.numerator, m.denominator, m.percent) == (18, 40, 45.0)

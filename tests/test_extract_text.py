@@ -65,3 +65,12 @@ def test_run_on_text_is_cut_into_bounded_sentences() -> None:
     sents = split_sentences(text, find_sections(text))
     assert len(sents) > 1
     assert all(len(s.text) <= MAX_SENTENCE for s in sents)
+
+
+def test_group_letters_end_sentences_but_initials_do_not() -> None:
+    text = "It was T7 in Group B. Time to block was shorter. As shown by J. Smith and colleagues."
+    assert _sentences(text) == [
+        "It was T7 in Group B.",
+        "Time to block was shorter.",
+        "As shown by J. Smith and colleagues.",
+    ]

@@ -337,3 +337,23 @@ def test_cli_fetch_error_names_the_problem(fake: FakeEutils, manifest_copy: Path
             app, ["fetch", "12x", "--manifest", str(manifest_copy), "--base-url", url]
         )
     assert result.exit_code == 1 and "not a PMID: '12x'" in result.output
+
+
+def test_cli_depth_needs_citing(manifest_copy: Path) -> None:
+    before = manifest_copy.read_bytes()
+    result = CliRunner().invoke(app, ["fetch", "9997", "--depth", "2", "--manifest", str(manifest_copy)])
+    assert result.exit_code == 2 and "--citing" in result.output
+    assert manifest_copy.read_bytes() == before
+
+
+def test_elink_error_for_one_pmid_is_a_warning_not_a_failure(fake: FakeEutils, manifest_copy: Path) -> None:
+    real = ELINK1.read_text(encoding="utf-8").split("<eLinkResult>", 1)[1].rsplit("</eLinkResult>", 1)[0]
+    synthetic = (  # elink's answer shape for an id it cannot resolve, next to the real LinkSet
+        "<eLinkResult><LinkSet><DbFrom>pubmed</DbFrom><IdList><Id>77</Id></IdList>"
+        f"<ERROR>UID=77: cannot get document summary</ERROR></LinkSet>{real}</eLinkResult>"
+    )
+    fake.queue("elink.fcgi", Action(200, {"Content-Type": "text/xml"}, synthetic.encode()))
+    with serve(fake) as url, client(url) as c:
+        summary = fetch(manifest_copy, ["77", "9298984"], c, citing=True)
+    assert summary.citing_links == 39
+    assert len(summary.warnings) == 1 and "PMID 77" in summary.warnings[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.extract import study as _study
 from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes
-from kb.extract.text import find_sections, split_sentences
+from kb.extract.text import background_sentences, find_sections, split_sentences
 from kb.records import Article, Extraction, Measurement
 
 NAME = "kb.extract"
@@ -23,9 +23,10 @@ def extract(article: Article) -> Extraction:
     ctx = Context(
         text=text, population_n=pop_n, denominators=denominators, arm_groups=groups, sizes=group_sizes(text)
     )
+    background = background_sentences(sentences)
     measurements: list[Measurement] = []
-    for s in sentences:
-        if s.section.is_results:
+    for i, s in enumerate(sentences):
+        if s.section.is_results and i not in background:
             measurements.extend(assemble(ctx, s))
     return Extraction(
         pmid=article.pmid,

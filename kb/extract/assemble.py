@@ -164,8 +164,10 @@ def _predicate_after(tail: str) -> str | None:
     """What a count or share is of, when it is the subject: "29 of 64 achieved a CR" -> "CR"."""
     lead = _PREDICATE_LEAD.match(tail)
     rest = tail[lead.end() :] if lead else tail
+    if re.match(r"\s*(?:and|or|but|in|with|versus|vs|compared|than)\b", rest, re.IGNORECASE):
+        return None  # the next item of a list, not what this number is of
     rest = re.split(
-        r"[,;.()\[\]]|\b(?:by|at|within|after|during|compared|versus|vs|and\s+\d)\b", rest, maxsplit=1
+        r"[,;.()\[\]]|\b(?:by|at|within|after|during|compared|versus|vs|and|or)\b", rest, maxsplit=1
     )[0]
     words = re.findall(r"[A-Za-z][\w/+-]*", rest)[:8]
     if len(words) < 1 or not re.search(r"[A-Za-z]{4}", " ".join(words)):
@@ -210,7 +212,9 @@ def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
 def _timepoint(text: str, s: Sentence, m: Mention, blocks: list[Interval]) -> str | None:
     times = [b for b in blocks if b.kind == "time"]
     for b in times:
-        if m.end <= b.start <= m.end + 50 and not re.search(r"\d", text[m.end : b.start]):
+        gap = text[m.end : b.start]
+        # "36% at 1 year", "achieved a CR within 2 cycles"; not "... for patients who ... in 2 cycles"
+        if m.end <= b.start <= m.end + 40 and not re.search(r"\d|\b(?:for|who|which|that|whom)\b|[;,]", gap):
             return _norm_time(b.data[0])
     before = [b for b in times if b.end <= m.anchor]
     return _norm_time(before[-1].data[0]) if before else None
@@ -259,6 +263,24 @@ def group_sizes(text: str) -> list[int]:
     return out
 
 
+_VERSUS_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:for|with|of)\s+(?:the\s+)?(?P<a>[\w/+.-]+(?:\s+[\w/+.-]+){0,3}?)\s+"
+    r"(?:versus|vs\.?|compared\s+with)\s+(?:the\s+)?(?P<b>[\w/+.-]+(?:\s+[\w/+.-]+){0,3}?)(?=\s*(?:[,;.)]|and\b|$))",
+    re.IGNORECASE,
+)
+
+
+def _effect_arms(text: str, s: Sentence, m: Mention, earlier: list[Measurement]) -> str | None:
+    """The comparison an effect estimate makes: "for A versus B", else the two arms just reported."""
+    vm = _VERSUS_AFTER.match(text[m.end : min(s.end, m.end + 160)])
+    if vm:
+        return f"{vm['a'].strip(' .,;')} vs {vm['b'].strip(' .,;')}"
+    arms = list(dict.fromkeys(x.arm for x in earlier if x.arm and " vs " not in x.arm))
+    if len(arms) >= 2:
+        return f"{arms[-2]} vs {arms[-1]}"
+    return None
+
+
 def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tuple[str, int]]]]:
     """Group sizes the abstract prints ("in all 53 patients", "53 were eligible", "(80 Natural; 79 HRT)")."""
     found: list[tuple[int, int]] = []
@@ -292,7 +314,6 @@ def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tu
             group.append((label.strip(), int(num)))
         if len(group) >= 2:
             groups.append(group)
-            found.extend((m.start(), size) for _label, size in group)
     return found, groups
 
 
@@ -303,7 +324,7 @@ def _percent_text(text: str, m: Mention) -> str:
     return f"{m.percent:g}" if m.percent is not None else ""
 
 
-_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|v|compared|than|groups?|arms?|respectively)\b", re.IGNORECASE)
+_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|v|compared|than|groups?|arms?)\b", re.IGNORECASE)
 
 
 def _comparative(text: str, m: Mention) -> bool:
@@ -322,12 +343,17 @@ def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
             for label, size in g:
                 if label.lower() == arm.lower():
                     cands.append(size)
+    group_sizes = [size for g in ctx.arm_groups for _label, size in g]
     if m.numerator is not None:
         num = m.numerator
+        if _comparative(ctx.text, m):
+            # one group of several: only that group's printed size can be its denominator
+            fits = {c for c in cands if c >= num and percent_agrees(num, c, m.percent)}
+            return fits.pop() if len(fits) == 1 else None
         if ctx.population_n and ctx.population_n >= num and percent_agrees(num, ctx.population_n, m.percent):
             return ctx.population_n
         # Otherwise a group size the abstract prints, when exactly one fits the reported percent.
-        pool = cands + [v for _, v in ctx.denominators] + ctx.sizes
+        pool = cands + [v for _, v in ctx.denominators] + ctx.sizes + group_sizes
         fits = {c for c in pool if c >= num and percent_agrees(num, c, m.percent)}
         return fits.pop() if len(fits) == 1 else None
     if decimals(_percent_text(ctx.text, m)) == 0:
@@ -338,15 +364,39 @@ def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
         return None  # a share in one of several groups: the whole cohort is not its denominator
     else:
         pool = list(
-            dict.fromkeys([v for _, v in ctx.denominators] + ([ctx.population_n] if ctx.population_n else []))
+            dict.fromkeys(
+                [v for _, v in ctx.denominators]
+                + group_sizes
+                + ([ctx.population_n] if ctx.population_n else [])
+            )
         )
     ok = [c for c in pool if integer_share_exists(c, m.percent, tol)]
     return ok[0] if len(set(ok)) == 1 else None
 
 
 def _is_subcount(text: str, s: Sentence, m: Mention) -> bool:
+    """A count that details a preceding count: "including 5 due to ...", "(one had ...; one had ...)"."""
+    if m.shape != "count":
+        return False
     left = text[max(s.start, m.anchor - 15) : m.anchor]
-    return m.shape == "count" and _SUB_BEFORE.search(left) is not None
+    if _SUB_BEFORE.search(left) is not None:
+        return True
+    # inside a bracket that opens right after another count ("three participants ... (one had ...")
+    depth = 0
+    for i in range(m.anchor - 1, max(s.start, m.anchor - 300) - 1, -1):
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                return bool(
+                    re.search(
+                        rf"\b{P.COUNT_NOUN}(?:\s+in\s+the\s+[\w/.+-]+\s+(?:group|arm))?\s*$",
+                        text[max(s.start, i - 60) : i],
+                    )
+                )
+            depth -= 1
+    return False
 
 
 def _window(text: str, s: Sentence, m: Mention) -> str:
@@ -371,12 +421,31 @@ def _drug_follows(right: str) -> bool:
     return m is not None and bool(lexicon.drugs().find(m.group(1)))
 
 
+_ENROL_BEFORE = re.compile(
+    r"\b(?:enroll?ed|randomi[sz]ed|randomly\s+(?:assigned|allocated)|recruited|included|screened|assigned|"
+    r"allocated|analy[sz]ed|comprised|involved|studied)\s+(?:a\s+total\s+of\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _enrolment(text: str, s: Sentence, m: Mention) -> bool:
+    """Participant flow rather than a result: "64 patients were enrolled", "we randomized 123"."""
+    a, b = _clause_bounds(text, s, m.anchor)
+    first_end = m.numbers[0].end if m.numbers else m.end
+    for start in (m.end, first_end):
+        after = text[start : min(b, start + 80)]
+        local = re.split(r"[,;]|\)\s*(?:and|but)\b", after, maxsplit=1)[0]
+        if P.ENROLMENT.search(local):
+            return True
+    return _ENROL_BEFORE.search(text, max(a, m.anchor - 40), m.anchor) is not None
+
+
 def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> bool:
     """Precision rules: drop enrolment, baseline, protocol and unanchored numbers."""
     text = ctx.text
     win = _window(text, s, m)
     if m.shape in ("count", "proportion", "percent"):
-        if P.BASELINE.search(win) or (m.shape != "percent" and P.ENROLMENT.search(win)):
+        if P.BASELINE.search(win) or (m.shape != "percent" and _enrolment(text, s, m)):
             return False
         if m.percent is not None and not 0 <= m.percent <= 100:
             return False
@@ -509,6 +578,27 @@ def _pair_respectively(
     return out
 
 
+_GENERIC_SAFETY = frozenset({"adverse event", "serious adverse event"})
+
+
+def _listed_grade(
+    text: str,
+    s: Sentence,
+    m: Mention,
+    hit: EndpointHit,
+    hits: list[EndpointHit],
+    grades: list[tuple[Interval, list[str]]],
+) -> str | None:
+    """List items take the grade of their list ("grade 3-4 adverse events were neutropenia (20 [16%])")."""
+    a, _ = _clause_bounds(text, s, m.anchor)
+    for g in hits:
+        if g.endpoint.label in _GENERIC_SAFETY and a <= g.start and g.end <= hit.start and g is not hit:
+            for b, bands in grades:
+                if b.end <= g.start and g.start - b.end <= 25 and bands:
+                    return bands[0] if len(bands) == 1 else f"{min(bands)}-{max(bands)}"
+    return None
+
+
 def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
     """Measurements of one sentence."""
     text = ctx.text
@@ -529,19 +619,16 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
     for idx, (m, hit) in enumerate(chosen):
         kind = hit.endpoint.kind if hit else "outcome"
         label = hit.endpoint.label if hit else _fallback_endpoint(text, s, m)
-        if (
-            hit is None
-            and out
-            and (
-                _same_statement(text, out[-1], m)
-                or (
-                    m.shape in ("count", "proportion", "percent")
-                    and out[-1].statistic == statistic_of(m)
-                    and _predicate_after(text[m.end : min(s.end, m.end + 120)]) is None
-                )
-            )
-        ):
+        same_stat = [x for x in out if x.statistic == statistic_of(m)]
+        if hit is None and out and _same_statement(text, out[-1], m):
             label = out[-1].endpoint  # "82 vs. 93 beats/minute": both numbers measure the same thing
+        elif (
+            hit is None
+            and same_stat
+            and m.shape in ("count", "proportion", "percent")
+            and _predicate_after(text[m.end : min(s.end, m.end + 120)]) is None
+        ):
+            label = same_stat[-1].endpoint  # "..., and 304 (80%) of 379 in the nifedipine group"
         elif hit is None and m.shape == "effect" and out:
             label = out[-1].endpoint  # "the rate ratio was 0.36": the ratio compares the rates just given
         code = hit.endpoint.code if hit else None
@@ -559,9 +646,11 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
                         else:
                             grade = f"{min(bands)}-{max(bands)}"
                     kind = "safety"
+        if kind == "safety" and grade is None and hit is not None:
+            grade = _listed_grade(text, s, m, hit, hits, grades)
         if kind == "safety" and grade is None and P.FATAL.search(text, s.start, s.end):
             grade = "5"
-        arm = _arm(text, s, m)
+        arm = _effect_arms(text, s, m, out) if m.shape == "effect" else _arm(text, s, m)
         subgroup: str | None = None
         derived: list[str] = []
         numerator, denominator, percent = m.numerator, m.denominator, m.percent

@@ -22,6 +22,11 @@ _EFFECT_CUE = re.compile(
 )
 
 
+_NEGATED = re.compile(r"\b(?:no|not|any|without)\s+(?:\w+\s+){0,2}$|\bsignificant(?:ly)?\s+$", re.IGNORECASE)
+# Nouns after a number that are not what a share is of ("2 groups (0.43% versus ...)").
+_NOT_COUNTED = r"(?:groups?|arms?|cohorts?|times|studies|trials|doses|visits|centers|centres|sites|hospitals)"
+
+
 @dataclass(frozen=True)
 class Interval:
     """A blocked or qualifying stretch of the text."""
@@ -79,6 +84,10 @@ def blocked_intervals(text: str, start: int, end: int) -> list[Interval]:
     if P.ACUITY.search(text, start, end):
         for m in P.SNELLEN.finditer(text, start, end):
             out.append(Interval(m.start(), m.end(), "snellen", (m.group(),)))
+    for m in P.SD_AFTER_SIGN.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "sd", (m.group(),)))
+    for m in P.SD_PAREN.finditer(text, start, end):
+        out.append(Interval(m.start(), m.end(), "sd", (m.group(),)))
     for m in P.PLAIN_RANGE.finditer(text, start, end):
         out.append(Interval(m.start(), m.end(), "range", (m.group(),)))
     for m in P.NOT_RESULT.finditer(text, start, end):
@@ -118,7 +127,12 @@ def _sentence_cues(text: str, start: int, end: int) -> tuple[tuple[tuple[int, st
 
     Words inside an effect name ("incidence rate ratio") count as the effect, not as "rate".
     """
-    effects = [(m.start(), m.end(), m["stat"]) for m in _EFFECT_CUE.finditer(text, start, end)]
+    effects = [
+        (m.start(), m.end(), m["stat"])
+        for m in _EFFECT_CUE.finditer(text, start, end)
+        # "no significant difference" states a test result, not an estimate
+        if not _NEGATED.search(text, max(start, m.start() - 30), m.start())
+    ]
     cues: list[tuple[int, str]] = [(a, "effect:" + stat) for a, _b, stat in effects]
     k = 0
     for m in _STAT_CUE.finditer(text, start, end):
@@ -205,12 +219,15 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         n = nums[i]
         mention = Mention("effect", m.start(), n.end, n.start, value=n.value, numbers=[n])
         mention.statistic = _effect_name(m["stat"])
-        if P.PERCENT_SIGN.match(text[n.end : n.end + 10]):
-            mention.unit = "%"
+        um = P.VALUE_UNIT.match(text[n.end : n.end + 30])
+        if um:
+            mention.unit = um["unit"]
+            mention.end = n.end + um.end()
         out.append(mention)
         used.add(i)
 
     sp = r"[\s\u00a0\u2009\u202f]"
+    has_sd_cue = P.SD_CUE.search(text, start, end) is not None
     pct_gap = rf"{sp}*(?:%|percent|per{sp}cent)"
     for i, n in enumerate(nums):
         if i in used:
@@ -240,7 +257,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
                     continue
             ment = Mention("percent", n.start, n.end + pm.end(), n.start, percent=n.value, numbers=[n])
             rest = text[ment.end : min(end, ment.end + 80)]
-            cue = _stat_cue_before(text, start, n.start, sent_end=end)
+            # Effect names ("rate ratio") qualify the estimate they introduce, not the shares near them.
+            cue = _stat_cue_before(text, start, n.start, effects=False, sent_end=end)
             if cue is None:
                 cue = _stat_cue_before(text, start, n.start, clause=False, effects=False, sent_end=end)
             if cue is None and _ci_after(text, ment.end, end, blocks) is not None:
@@ -262,6 +280,12 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         j = nxt(i, rf"{sp}*/{sp}*") if n.is_integer else None
         if j is None and n.is_integer:
             j = nxt(i, rf"{sp}+(?:of|out{sp}+of){sp}+(?:the{sp}+|all{sp}+)?")
+        if (
+            j is not None
+            and nums[j].is_word
+            and not P.COUNT_AFTER.match(text[nums[j].end : min(end, nums[j].end + 60)])
+        ):
+            j = None  # "one of the two groups": a phrase, not a count of patients
         if j is not None and nums[j].is_integer and nums[j].value >= n.value and nums[j].value > 0:
             ment = Mention(
                 "proportion",
@@ -283,7 +307,7 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             continue
         # n (x%) [of N]
         j = (
-            nxt(i, rf"(?:{sp}+(?!{P.TIME_UNIT}\b)[A-Za-z][\w-]*){{0,2}}{sp}*\({sp}*")
+            nxt(i, rf"(?:{sp}+(?!{P.TIME_UNIT}\b|{_NOT_COUNTED}\b)[A-Za-z][\w-]*){{0,2}}{sp}*[(\[]{sp}*")
             if n.is_integer
             else None
         )
@@ -318,6 +342,22 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
                     ment.unit = um2["unit"]
                     ment.end = n.end + pmm.end() + um2.end()
             ment.statistic = _stat_from_cue(_stat_cue_before(text, start, n.start, sent_end=end), "mean")
+            _consume_inner(nums, i, ment.end, used)
+            out.append(ment)
+            used.add(i)
+            continue
+        # mean (SD) written without the sign: "-12.4 (8.1) mm Hg" where the sentence says "(SD)"
+        psd = P.PAREN_SD.match(right) if has_sd_cue else None
+        if psd and not n.is_word:
+            ment = Mention("value", n.start, n.end + psd.end(), n.start, value=n.value, numbers=[n])
+            unit = psd["sunit"]
+            if P.PERCENT_SIGN.match(right):
+                unit = "%"
+            if unit and P.VALUE_UNIT.match(" " + unit):
+                ment.unit = unit
+            elif unit:
+                ment.end = n.end + psd.end("sd") + 1
+            ment.statistic = "mean"
             _consume_inner(nums, i, ment.end, used)
             out.append(ment)
             used.add(i)

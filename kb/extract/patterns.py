@@ -16,7 +16,7 @@ PERCENT_SIGN = re.compile(rf"^{SP}*(?:%|percent\b|per{SP}cent\b)")
 
 # p-values: "P<.001", "p = 0.03", "P value < 0·05", "(NS)".
 P_VALUE = re.compile(
-    rf"\b[Pp](?:{SP}*-?{SP}*values?)?{SP}*(?:[<>=\u2264\u2265]|&lt;|&gt;){{1,2}}{SP}*(?:0?[.\u00b7]\d+|\d+(?:[.\u00b7]\d+)?(?:{SP}*[x\u00d7]{SP}*10\S{{1,4}})?)"
+    rf"\b[Pp](?:{SP}*-?{SP}*values?|{SP}*(?:for{SP}+)?-?{SP}*(?:interaction|trend|heterogeneity|difference))?{SP}*(?:[<>=\u2264\u2265]|&lt;|&gt;){{1,2}}{SP}*(?:0?[.\u00b7]\d+|\d+(?:[.\u00b7]\d+)?(?:{SP}*[x\u00d7]{SP}*10\S{{1,4}})?)"
     rf"|\((?:NS|ns|n\.s\.)\)"
 )
 
@@ -43,8 +43,9 @@ PLUS_MINUS = re.compile(
 )
 PLAIN_RANGE = re.compile(
     rf"(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*(?:-|\u2013|to){SP}*\d+(?:[.\u00b7]\d+)?(?![\w.\u00b7])"
+    rf"|(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*%{SP}*(?:-|\u2013){SP}*\d+(?:[.\u00b7]\d+)?{SP}*%"
     rf"|\bbetween{SP}+{DEC}{SP}*\S{{0,6}}{SP}+and{SP}+{DEC}"
-    rf"|\bfrom{SP}+{DEC}{SP}*\S{{0,6}}{SP}+to{SP}+{DEC}"
+    rf"|\brang(?:e|es|ed|ing){SP}+from{SP}+{DEC}{SP}*\S{{0,6}}{SP}+to{SP}+{DEC}"
 )
 
 # Grades: "grade 3", "Grade 3 and 4", "grade >=3", "grade ≤ 3", "grades 3-4", "grade 3 or higher".
@@ -71,8 +72,9 @@ TIME_AFTER_EVENT = re.compile(
 )
 TIME_ADJECTIVE = re.compile(rf"\b(?P<num>{NUMBER})-{SP}?(?:year|month|week|day|hour|cycle)\b", re.IGNORECASE)
 FOLLOW_UP = re.compile(
-    rf"\b(?:median|mean)?{SP}*follow-?{SP}?up(?:{SP}+(?:time|period|duration))?{SP}+(?:of|was|was{SP}+\w+){SP}+"
-    rf"(?P<num>{NUMBER}){SP}*{TIME_UNIT}",
+    rf"(?:\b(?:median|mean)?{SP}*follow-?{SP}?up(?:{SP}+(?:time|period|duration))?{SP}+(?:of|was|was{SP}+\w+)"
+    rf"|\bfollowed(?:{SP}+up)?{SP}+(?:for{SP}+)?(?:a{SP}+)?(?:median|mean)(?:{SP}+(?:interval|time|period|duration))?"
+    rf"(?:{SP}+of)?){SP}+(?P<num>{NUMBER}){SP}*{TIME_UNIT}",
     re.IGNORECASE,
 )
 
@@ -86,6 +88,7 @@ NOT_RESULT = re.compile(
     rf"{DOSE_UNIT}(?![\w])(?!/(?:m?L|dL|dl|l)\b)(?:/(?:kg|m2|m\(2\)|day|d|h|week|wk))?)"
     rf"|(?P<level>\d{{2}}(?:[.\u00b7]\d)?{SP}*%{SP}*(?:limits?{SP}+of{SP}+agreement|prediction{SP}+intervals?|power|"
     rf"significance|level{SP}+of{SP}+significance|tolerance{SP}+intervals?|percentile|quantile))"
+    rf"|(?P<coef>(?:\b(?:r|rs|rho|R2|kappa|ICC|I2|tau)|\u03c1|\u03ba|R\u00b2|I\u00b2|\u03c4){SP}*[=:]{SP}*{DEC}(?:{SP}*(?:-|\u2013|to){SP}*{DEC})?)"
     rf"|(?P<money>[$\u20ac\u00a3]{SP}?\d[\d,.]*)"
     rf"|(?P<date>\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?{SP}+(?:\d{{1,2}},?{SP}+)?(?:19|20)\d\d\b)"
     rf"|(?P<year>(?<![\w.\u00b7])(?:19[5-9]\d|20[0-4]\d)(?![\w%.\u00b7]))"
@@ -127,9 +130,10 @@ STAT_NAMES = {
 # Units of measured values (not doses), kept as written.
 VALUE_UNIT = re.compile(
     rf"^{SP}*(?P<unit>{TIME_UNIT}|mmHg|mm{SP}?Hg|cmH2O|cm{SP}?H2O|beats/min(?:ute)?|bpm|breaths/min|"
-    r"\u00b5m|\u03bcm|um|nm|mm|cm|m|km|logMAR|letters|points?|°|degrees?|kg/m2|kg/m\u00b2|"
+    r"\u00b5m|\u03bcm|um|nm|mm|cm|km|logMAR|letters|points?|°|degrees?|kg/m2|kg/m\u00b2|"
     r"mg/dL|mg/dl|mmol/L|mmol/l|g/dL|g/dl|ng/mL|pg/mL|IU/L|U/L|cells/\u00b5L|cells/mm3|"
-    r"servings/day|grams/day|g/day|kcal/day|kcal|steps/day|hours/day|h/day|min/day|%)(?![\w])"
+    r"servings/day|grams/day|g/day|kcal/day|kcal|steps/day|hours/day|h/day|min/day|ms|sec|seconds|Hz|"
+    r"mL/min|ml/min|mL/min/1\.73\s?m2|pmol/L|nmol/L|\u00b5mol/L|\u03bcmol/L|mEq/L|IU/mL|U/mL|mmol/mol|%)(?![\w])"
 )
 TIME_UNIT_RE = re.compile(rf"^{TIME_UNIT}$")
 
@@ -146,9 +150,20 @@ COUNT_AFTER = re.compile(
 )
 IN_COUNT_BEFORE = re.compile(rf"\b(?:in|among|for){SP}+$")
 GROUP_SIZE_PAREN = re.compile(rf"\({SP}*{NUMBER}{SP}+(?:[a-z-]+{SP}+)?{COUNT_NOUN}{SP}*[);]")
+# "-12.4 (8.1) mm Hg" after "mean (SD)": a number, its SD in brackets, then the unit.
+PAREN_SD = re.compile(
+    rf"^{SP}*(?:%{SP}*)?\({SP}*(?P<sd>{DEC}){SP}*%?{SP}*\)"
+    rf"(?:{SP}*(?P<sunit>%|[A-Za-z/\u00b5\u03bc°][\w/\u00b5\u03bc°]{{0,11}}(?:{SP}Hg)?))?"
+)
+SD_CUE = re.compile(r"\(\s*SDs?\s*\)|\bmean\s*\(\s*SD|\b(?:SD|standard\s+deviation)\b")
+SD_AFTER_SIGN = re.compile(rf"(?:\u00b1|\+/-|\+-){SP}*{DEC}")
+SD_PAREN = re.compile(
+    rf"[(\[]{SP}*(?:SD|SE|SEM|s\.d\.|standard{SP}+deviation|standard{SP}+error){SP}*[=:,]?{SP}*{DEC}{SP}*%?{SP}*[)\]]"
+)
 SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
 DENOM_MARKER = re.compile(
-    rf"(?:\b(?:among|of){SP}+(?:the{SP}+|all{SP}+|these{SP}+|those{SP}+)?|\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
+    rf"(?:\bamong{SP}+(?:the{SP}+|all{SP}+|these{SP}+|those{SP}+)?|(?:^|(?<=[.;:,(]){SP}*)of{SP}+(?:the{SP}+|all{SP}+)?|"
+    rf"\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
     rf"(?:(?:remaining|evaluable|assessable|analy[sz]ed|eligible){SP}+)?(?P<num>{NUMBER}){SP}+(?:(?!and\b)[a-z-]+{SP}+){{0,2}}?{COUNT_NOUN}\b"
     rf"(?!{SP}+(?:had|experienced|developed|achieved|have|in{SP}+the))",
     re.IGNORECASE,
@@ -190,7 +205,7 @@ DOSE_CONTEXT = re.compile(rf"^{SP}*%?{SP}*of{SP}+(?:the{SP}+)?(?:dose|doses)\b",
 
 # Arm labels near a number: "in the placebo group", "in Group B", "with terbutaline", "(Natural)", "EE, 18%".
 ARM_AFTER = re.compile(
-    rf"^(?:(?!\band\b|\bvs\b|\bversus\b)[^.;()\d]){{0,40}}?\b(?:in|for|with|among){SP}+(?:the{SP}+)?"
+    rf"^[\s)\]%]*(?:(?!\band\b|\bvs\b|\bversus\b)[^.;()\d]){{0,40}}?\b(?:in|for|with|among){SP}+(?:the{SP}+)?"
     rf"(?P<arm>(?:group|arm){SP}+[\w/.+-]+|(?:[\w/.+-]+{SP}+){{0,3}}?[\w/.+-]+{SP}+(?:group|arm)s?)\b",
     re.IGNORECASE,
 )

@@ -19,6 +19,28 @@ _ABBREVIATIONS = frozenset(
     "vs v al e.g i.e etc approx fig figs no nos ref refs dr mr mrs ms st ca cf resp incl min max mo yr yrs "
     "wk wks hr hrs sd se iqr inc ltd co jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
+# Words after which a single capital letter is a label, not an initial.
+_LABEL_WORDS = (
+    "group",
+    "groups",
+    "arm",
+    "arms",
+    "type",
+    "grade",
+    "phase",
+    "stage",
+    "cohort",
+    "part",
+    "class",
+    "level",
+    "vitamin",
+    "hepatitis",
+    "period",
+    "and",
+    "or",
+    "vs",
+    "versus",
+)
 # A sentence may end at '.', '!' or '?' followed by space and a capital, digit or bracket.
 _BOUNDARY = re.compile(r"[.!?](?=[\"')\]]?\s+[\"'(\[]?[A-Z0-9\u00c0-\u024f])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -95,8 +117,11 @@ def _is_boundary(text: str, pos: int) -> bool:
     word = m.group(1).rstrip(".").lower()
     if word in _ABBREVIATIONS:
         return False
-    # A single capital letter ("J. Smith") is an initial.
-    return not (len(word) == 1 and text[pos - 1].isupper())
+    # A single capital letter ("J. Smith") is an initial, unless it names a group ("in Group B. Time ...").
+    if len(word) == 1 and text[pos - 1].isupper():
+        before = text[max(0, pos - 12) : pos - 1].rstrip().lower()
+        return before.endswith(_LABEL_WORDS)
+    return True
 
 
 MAX_SENTENCE = 1500
@@ -136,3 +161,27 @@ def split_sentences(text: str, sections: Sequence[Section]) -> list[Sentence]:
             if b > a:
                 out.append(Sentence(a, b, text[a:b], sec))
     return out
+
+
+# A sentence that starts the report of this study ("We conducted ...", "In this phase II trial ...").
+_STUDY_START = re.compile(
+    r"\b(?:we|our)\b|\bthis\s+(?:[\w-]+\s+){0,3}?(?:study|trial|analysis|report|series|review)\b|"
+    r"\b(?:the\s+)?(?:aim|objective|purpose|goal)\b|\bpatients\s+(?:were|received)\b|"
+    r"\bwere\s+(?:randomi[sz]ed|enrolled|included|recruited|assigned|treated)\b|\bin\s+total\b|\ba\s+total\s+of\b",
+    re.IGNORECASE,
+)
+
+
+def background_sentences(sentences: Sequence[Sentence]) -> set[int]:
+    """Indexes of the opening sentences of an unlabelled abstract that precede any word of the study itself.
+
+    Such sentences give background ("Up to 30% of patients relapse"), not this study's results.
+    """
+    out: set[int] = set()
+    for i, s in enumerate(sentences):
+        if s.section.label is not None:
+            return out
+        if _STUDY_START.search(s.text):
+            return out
+        out.add(i)
+    return set()  # no sentence names the study: nothing can be told apart as background
