@@ -30,6 +30,8 @@ SVG_RC = {
 }
 #: Beyond this many articles the drawing keeps the most linked ones (the caption says so).
 MAX_NODES = 250
+#: How many of the most linked articles the drawing is built around.
+HUBS = 12
 COLOURS = {"seed": "#c2410c", "full": "#3949ab", "stub": "#9e9e9e"}
 #: File names of the figures in the site's docs folder (kb.site.GENERATED lists them too).
 GRAPH_SVG = "citation-graph.svg"
@@ -56,10 +58,35 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def shown_nodes(g: nx.DiGraph, keep: Iterable[str] = (), limit: int = MAX_NODES) -> list[str]:
-    """The nodes drawn: ``keep`` first (e.g. the seeds), then the most linked, ties by PMID."""
-    ranked = sorted(g.nodes, key=lambda n: (-g.degree(n), int(n)))
-    chosen = [n for n in keep if n in g] + [n for n in ranked if n not in set(keep)]
-    return sorted(chosen[:limit], key=int)
+    """The linked nodes drawn, at most ``limit``: hubs with their neighbours, so links stay visible.
+
+    The hubs are ``keep`` (e.g. the seeds) and the HUBS most linked articles (ties by PMID); they
+    take turns bringing their most linked neighbours while room remains. Articles without links
+    are not drawn.
+    """
+
+    def rank(n: str) -> tuple[int, int]:
+        return (-g.degree(n), int(n))
+
+    linked = [n for n in g.nodes if g.degree(n) > 0]
+    hubs = list(
+        dict.fromkeys([n for n in keep if n in g and g.degree(n) > 0] + sorted(linked, key=rank)[:HUBS])
+    )
+    chosen: dict[str, None] = dict.fromkeys(hubs[:limit])
+    queues = [sorted(set(g.predecessors(h)) | set(g.successors(h)), key=rank) for h in hubs]
+    depth = 0
+    # Round robin over the hubs, so that one article with a long reference list cannot take
+    # all the room and leave the other hubs drawn without their links.
+    while len(chosen) < limit and any(depth < len(q) for q in queues):
+        for q in queues:
+            if depth < len(q) and len(chosen) < limit:
+                chosen.setdefault(q[depth])
+        depth += 1
+    for n in sorted(linked, key=rank):  # room left: the next most linked articles
+        if len(chosen) >= limit:
+            break
+        chosen.setdefault(n)
+    return sorted(chosen, key=int)
 
 
 def graph_svg(g: nx.DiGraph, kinds: Mapping[str, str], seeds: Iterable[str] = ()) -> str:
@@ -67,6 +94,7 @@ def graph_svg(g: nx.DiGraph, kinds: Mapping[str, str], seeds: Iterable[str] = ()
 
     ``kinds`` maps PMID -> 'seed' | 'full' | 'stub'; PMIDs missing from it are drawn as stubs.
     """
+    seeds = list(seeds)
     nodes = shown_nodes(g, seeds)
     sub = g.subgraph(nodes).copy()
     with _rc():
@@ -106,10 +134,10 @@ def graph_svg(g: nx.DiGraph, kinds: Mapping[str, str], seeds: Iterable[str] = ()
                 [xs[n] for n in group], [ys[n] for n in group], s=sizes, c=COLOURS[kind],
                 label=label, zorder=2, edgecolors="white", linewidths=0.5,
             )  # fmt: skip
-        top = sorted(ordered, key=lambda n: (-g.in_degree(n), int(n)))[:12]
-        for n in sorted(top, key=int):
-            if g.in_degree(n) > 0 or kinds.get(n) == "seed":
-                ax.annotate(n, (xs[n], ys[n]), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        # label the seeds and the hubs the drawing is built around (more labels would overlap)
+        hubs = sorted(ordered, key=lambda n: (-g.degree(n), int(n)))[:HUBS]
+        for n in sorted({*hubs, *(p for p in seeds if p in ordered)}, key=int):
+            ax.annotate(n, (xs[n], ys[n]), xytext=(4, 4), textcoords="offset points", fontsize=7)
         ax.legend(loc="lower left", frameon=False, fontsize=7)
         return _svg(fig)
 
@@ -152,6 +180,7 @@ def section(
         return ""
     (docs / GRAPH_SVG).write_text(graph_svg(g, kinds, seeds), encoding="utf-8")
     shown = len(shown_nodes(g, seeds))
+    linked = sum(1 for n in g.nodes if g.degree(n) > 0)
     cited = sorted(stats.values(), key=lambda s: (-s.cited_by, int(s.pmid)))
     top = [s.pmid for s in cited if s.cited_by > 0][:3]
     focus = [p for p in seeds if p in stats and stats[p].cited_by > 0] or top
@@ -168,9 +197,9 @@ def section(
         "Arrows point from the citing to the cited article; the bigger a dot, the more articles here "
         "cite it. "
         + (
-            f"Only the {shown} most linked of {g.number_of_nodes()} articles are drawn."
-            if shown < g.number_of_nodes()
-            else f"All {shown} articles are drawn."
+            f"Drawn: {shown} of the {linked} linked articles, around the {HUBS} most linked."
+            if shown < linked
+            else f"All {shown} linked articles are drawn."
         ),
         "",
         "## Citing articles per year",

@@ -240,9 +240,7 @@ class EutilsClient:
         ids = check_pmids(pmids)
         if not 0 < len(ids) <= EFETCH_BATCH:
             raise ValueError(f"efetch takes 1 to {EFETCH_BATCH} PMIDs, got {len(ids)}")
-        body = self.post(
-            "efetch.fcgi", [("db", "pubmed"), ("retmode", "xml"), ("rettype", "xml"), ("id", ",".join(ids))]
-        )
+        body = self.post("efetch.fcgi", [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(ids))])
         check_xml(body, "PubmedArticleSet", "efetch")
         return body
 

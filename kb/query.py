@@ -4,7 +4,8 @@ Two engines answer the same question with the same rows: the build's on-disk Oxi
 (``OUT/oxigraph``, fast) and rdflib over ``OUT/kb.ttl`` (small cases, no store). Parameters are
 RDF terms, never text pasted into the query: rdflib binds them with ``initBindings``; for Oxigraph
 (and any SPARQL server) they become a ``VALUES`` block built from escaped terms, inserted at the
-top of the query's WHERE group, and each term is checked to read back as itself.
+top of the query's WHERE group (and of each nested group that uses them), and each term is
+checked to read back as itself. A time limit is enforced by answering in a child process.
 """
 
 from __future__ import annotations

@@ -193,8 +193,11 @@ def test_svg_is_byte_reproducible_and_bounded() -> None:
     kinds = {"1": "seed"}
     first = citeplot.graph_svg(g, kinds, seeds=["1"])
     assert first == citeplot.graph_svg(g, kinds, seeds=["1"])
+    g.add_node("9999")  # an article without links is never drawn
     shown = citeplot.shown_nodes(g, keep=["1"])
-    assert len(shown) == citeplot.MAX_NODES < g.number_of_nodes() and "1" in shown
+    assert len(shown) == citeplot.MAX_NODES < g.number_of_nodes() and "1" in shown and "9999" not in shown
+    drawn = g.subgraph(shown)
+    assert sum(drawn.degree(n) == 0 for n in shown) <= citeplot.HUBS  # links stay visible
     years = citeplot.years_svg({"1": {2019: 2, 2021: 1}}, {"1": "PMID 1"})
     assert years == citeplot.years_svg({"1": {2019: 2, 2021: 1}}, {"1": "PMID 1"})
     assert ">2020<" in years  # the year without citations still has its place on the axis

@@ -302,3 +302,13 @@ def test_opening_background_of_an_unlabelled_abstract_is_skipped() -> None:
     )
     [m] = _ms(text)
     assert (m.numerator, m.denominator, m.percent) == (18, 40, 45.0)
+
+
+def test_counts_per_treatment_do_not_take_the_cohort_as_denominator() -> None:
+    ms = _ms(
+        "We enrolled 60 patients. Pruritus occurred in 5 patients receiving drug A and 1 receiving placebo."
+    )
+    assert [(m.kind, m.numerator, m.denominator, m.arm) for m in ms] == [
+        ("safety", 5, None, "drug A"),
+        ("safety", 1, None, "placebo"),
+    ]

@@ -230,6 +230,7 @@ def test_fetch_citing_then_build_offline(
                 progress=lambda stage, done, total: stages.append(stage),
             )
     assert {"elink 1", "efetch"} <= set(stages)
+    assert SECRET not in repr(c) and c.has_key
     # the server saw the key in the POST body, never in a URL
     assert all(r.values("api_key") == [SECRET] and SECRET not in r.path for r in fake.seen)
     assert summary.records == {"12091962", "9997"}

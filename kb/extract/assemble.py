@@ -44,6 +44,7 @@ class Context:
     arm_groups: list[list[tuple[str, int]]] = field(default_factory=list)  # arm sizes printed together
     previous: Measurement | None = None
     sizes: list[int] = field(default_factory=list)  # every "N patients" group size, for inference only
+    sentence: Sentence | None = None  # the sentence being assembled
 
 
 def _grade(raw: str) -> list[str]:
@@ -243,9 +244,9 @@ def _arm(text: str, s: Sentence, m: Mention) -> str | None:
     if am and not re.fullmatch(r"NS|CI|n|IQR|SD|range", am["arm"]):
         return am["arm"]
     for stretch in (text[m.end : min(s.end, m.end + 80)], right):
-        am = P.ARM_AFTER.match(stretch)
+        am = P.ARM_AFTER.match(stretch) or P.ARM_RECEIVING.match(stretch)
         if am:
-            return re.sub(r"\s+", " ", am["arm"]).strip()
+            return re.sub(r"\s+", " ", am["arm"]).strip(" .,;")
     left = text[max(s.start, m.anchor - 20) : m.anchor]
     bm = P.ARM_LABEL_BEFORE.search(left)
     if bm and not re.fullmatch(r"(?:CI|OR|HR|RR|ES|The|In|Of|At|With|And|A|P)", bm["arm"]):
@@ -324,12 +325,13 @@ def _percent_text(text: str, m: Mention) -> str:
     return f"{m.percent:g}" if m.percent is not None else ""
 
 
-_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|v|compared|than|groups?|arms?)\b", re.IGNORECASE)
+_COMPARATIVE = re.compile(r"(?<![\w-])(?:vs\.?|versus|v|compared|than|groups?|arms?)(?![\w-])", re.IGNORECASE)
 
 
-def _comparative(text: str, m: Mention) -> bool:
-    """True when the number sits in a comparison between groups (looked for near the number)."""
-    return _COMPARATIVE.search(text, max(0, m.start - 120), min(len(text), m.end + 120)) is not None
+def _comparative(text: str, m: Mention, s: Sentence | None) -> bool:
+    """True when the number sits in a comparison between groups (looked for near it, in its sentence)."""
+    lo, hi = (s.start, s.end) if s is not None else (0, len(text))
+    return _COMPARATIVE.search(text, max(lo, m.start - 120), min(hi, m.end + 120)) is not None
 
 
 def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
@@ -346,7 +348,7 @@ def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
     group_sizes = [size for g in ctx.arm_groups for _label, size in g]
     if m.numerator is not None:
         num = m.numerator
-        if _comparative(ctx.text, m):
+        if _comparative(ctx.text, m, ctx.sentence):
             # one group of several: only that group's printed size can be its denominator
             fits = {c for c in cands if c >= num and percent_agrees(num, c, m.percent)}
             return fits.pop() if len(fits) == 1 else None
@@ -360,7 +362,7 @@ def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
         return None
     if cands:
         pool = cands
-    elif _comparative(ctx.text, m):
+    elif _comparative(ctx.text, m, ctx.sentence):
         return None  # a share in one of several groups: the whole cohort is not its denominator
     else:
         pool = list(
@@ -602,6 +604,7 @@ def _listed_grade(
 def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
     """Measurements of one sentence."""
     text = ctx.text
+    ctx.sentence = s
     mentions, blocks = find_mentions(text, s.start, s.end)
     if not mentions:
         return []
@@ -686,6 +689,7 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
                     m.shape == "count"
                     and arm is None
                     and not _per_group(text, s, m)
+                    and not _comparative(text, m, s)
                     and ctx.population_n is not None
                     and numerator is not None
                     and numerator <= ctx.population_n

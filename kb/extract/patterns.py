@@ -130,7 +130,7 @@ STAT_NAMES = {
 # Units of measured values (not doses), kept as written.
 VALUE_UNIT = re.compile(
     rf"^{SP}*(?P<unit>{TIME_UNIT}|mmHg|mm{SP}?Hg|cmH2O|cm{SP}?H2O|beats/min(?:ute)?|bpm|breaths/min|"
-    r"\u00b5m|\u03bcm|um|nm|mm|cm|km|logMAR|letters|points?|°|degrees?|kg/m2|kg/m\u00b2|"
+    r"\u00b5m|\u03bcm|um|nm|mm|cm|km|logMAR|msec|letters|points?|°|degrees?|kg/m2|kg/m\u00b2|"
     r"mg/dL|mg/dl|mmol/L|mmol/l|g/dL|g/dl|ng/mL|pg/mL|IU/L|U/L|cells/\u00b5L|cells/mm3|"
     r"servings/day|grams/day|g/day|kcal/day|kcal|steps/day|hours/day|h/day|min/day|ms|sec|seconds|Hz|"
     r"mL/min|ml/min|mL/min/1\.73\s?m2|pmol/L|nmol/L|\u00b5mol/L|\u03bcmol/L|mEq/L|IU/mL|U/mL|mmol/mol|%)(?![\w])"
@@ -146,7 +146,7 @@ COUNT_NOUN = (
 COUNT_AFTER = re.compile(
     rf"(?i)^(?:{SP}+(?:[A-Za-z][\w/-]*)){{0,2}}?{SP}+{COUNT_NOUN}\b"
     rf"|^{SP}+(?:of{SP}+(?:whom|these|them|which|those)|due{SP}+to|died|developed|experienced|achieved|had|have|"
-    rf"required|with{SP}+(?![\d])|in{SP}+(?:the{SP}+)?(?:[\w/.+-]+{SP}+){{0,3}}?(?:group|arm)s?\b|in{SP}+(?:group|arm){SP}+\S)"
+    rf"required|receiving|treated{SP}+with|with{SP}+(?![\d])|in{SP}+(?:the{SP}+)?(?:[\w/.+-]+{SP}+){{0,3}}?(?:group|arm)s?\b|in{SP}+(?:group|arm){SP}+\S)"
 )
 IN_COUNT_BEFORE = re.compile(rf"\b(?:in|among|for){SP}+$")
 GROUP_SIZE_PAREN = re.compile(rf"\({SP}*{NUMBER}{SP}+(?:[a-z-]+{SP}+)?{COUNT_NOUN}{SP}*[);]")
@@ -207,6 +207,13 @@ DOSE_CONTEXT = re.compile(rf"^{SP}*%?{SP}*of{SP}+(?:the{SP}+)?(?:dose|doses)\b",
 ARM_AFTER = re.compile(
     rf"^[\s)\]%]*(?:(?!\band\b|\bvs\b|\bversus\b)[^.;()\d]){{0,40}}?\b(?:in|for|with|among){SP}+(?:the{SP}+)?"
     rf"(?P<arm>(?:group|arm){SP}+[\w/.+-]+|(?:[\w/.+-]+{SP}+){{0,3}}?[\w/.+-]+{SP}+(?:group|arm)s?)\b",
+    re.IGNORECASE,
+)
+# "5 patients receiving drug A", "12% of those treated with placebo"
+ARM_RECEIVING = re.compile(
+    rf"^[\s)\]%]*(?:(?:patients|participants|subjects|of{SP}+(?:those|patients|participants)){SP}+)?"
+    rf"(?:receiving|treated{SP}+with|given|assigned{SP}+to|randomi[sz]ed{SP}+to|on)"
+    rf"{SP}+(?P<arm>[\w/+.-]+(?:{SP}+(?!and\b|or\b|vs\b|versus\b)[\w/+.-]+){{0,2}})",
     re.IGNORECASE,
 )
 ARM_PAREN_AFTER = re.compile(r"^\s*(?:%\s*)?\((?P<arm>[A-Z][\w/.+-]{0,24})\)")

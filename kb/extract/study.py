@@ -63,7 +63,9 @@ _POPULATION = [
     re.compile(rf"\b{COUNT_NOUN}{SP}*\({SP}*[nN]{SP}*={SP}*(?P<n>\d+){SP}*\)", re.I),
 ]
 _POPULATION_FALLBACK = re.compile(
-    rf"\b(?:in|of|among){SP}+(?P<n>{NUMBER}){SP}+(?:[\w-]+{SP}+){{0,3}}?{COUNT_NOUN}\b", re.I
+    # "the efficacy of X in 64 patients who had relapsed": a cohort described by a relative clause
+    rf"\b(?:in|of|among){SP}+(?P<n>{NUMBER}){SP}+(?:[\w-]+{SP}+){{0,3}}?{COUNT_NOUN}{SP}+(?:who|with|that|having|undergoing)\b",
+    re.I,
 )
 _CONDITION = re.compile(
     r"\b(?:patients|adults|children|women|men|participants|subjects|people|individuals)\s+with\s+"
