@@ -312,3 +312,35 @@ def test_counts_per_treatment_do_not_take_the_cohort_as_denominator() -> None:
         ("safety", 5, None, "drug A"),
         ("safety", 1, None, "placebo"),
     ]
+
+
+def test_ci_without_an_upper_bound_and_landmark_survival_rates() -> None:
+    text = (
+        "RESULTS: Among 80 patients given the drug, median overall survival was not reached "
+        "(95% CI 17 months to not reached); 1-year overall survival was 74% (95% CI 63-82), "
+        "and 2-year overall survival was 54% (40-66)."
+    )
+    ms = _ms(text)
+    assert [(m.percent, m.value, m.timepoint) for m in ms] == [
+        (74.0, None, "1 year"),
+        (54.0, None, "2 years"),
+    ]
+    assert ms[0].ci == (63.0, 82.0)
+
+
+def test_harms_a_trial_sets_out_to_prevent_are_its_efficacy_outcome() -> None:
+    text = (
+        "OBJECTIVE: To compare two drugs in preventing hypotension after induction. "
+        "RESULTS: Hypotension occurred in 38.5% (52/135) of patients."
+    )
+    [m] = _ms(text)
+    assert (m.kind, m.endpoint, m.numerator, m.denominator) == ("outcome", "hypotension", 52, 135)
+    [m] = _ms("RESULTS: Hypotension occurred in 38.5% (52/135) of patients.")
+    assert m.kind == "safety"
+
+
+def test_patients_described_by_their_treatment_are_a_group_not_a_count() -> None:
+    text = (
+        "RESULTS: Survival in 30 patients who were given the drug was longer than in 23 controls (HR 0.36)."
+    )
+    assert [(m.statistic, m.value) for m in _ms(text)] == [("hazard ratio", 0.36)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.extract import study as _study
-from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes
+from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes, prevented_endpoints
 from kb.extract.text import background_sentences, find_sections, split_sentences
 from kb.records import Article, Extraction, Measurement
 
@@ -21,7 +21,12 @@ def extract(article: Article) -> Extraction:
     pop_n, _ = _study.population_n(text)
     denominators, groups = collect_denominators(text)
     ctx = Context(
-        text=text, population_n=pop_n, denominators=denominators, arm_groups=groups, sizes=group_sizes(text)
+        text=text,
+        population_n=pop_n,
+        denominators=denominators,
+        arm_groups=groups,
+        sizes=group_sizes(text),
+        prevented=prevented_endpoints(text, sentences),
     )
     background = background_sentences(sentences)
     measurements: list[Measurement] = []

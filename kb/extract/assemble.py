@@ -45,6 +45,8 @@ class Context:
     previous: Measurement | None = None
     sizes: list[int] = field(default_factory=list)  # every "N patients" group size, for inference only
     sentence: Sentence | None = None  # the sentence being assembled
+    # Harms the study sets out to prevent ("to prevent hypotension"): there they are the efficacy outcome.
+    prevented: frozenset[str] = frozenset()
 
 
 def _grade(raw: str) -> list[str]:
@@ -254,6 +256,23 @@ def _arm(text: str, s: Sentence, m: Mention) -> str | None:
     return None
 
 
+_PREVENT = re.compile(
+    r"\b(?:prevent\w*|prophyla\w*|primary\s+(?:end\s*-?\s*points?|outcomes?)|main\s+outcomes?)\b",
+    re.IGNORECASE,
+)
+
+
+def prevented_endpoints(text: str, sentences: list[Sentence]) -> frozenset[str]:
+    """Safety endpoints named with "prevent", "prophylaxis" or "primary outcome" in the same sentence."""
+    out: set[str] = set()
+    for s in sentences:
+        if _PREVENT.search(text, s.start, s.end):
+            for h in lexicon.endpoints().find(text, s.start, s.end):
+                if h.endpoint.kind == "safety" and h.endpoint.label not in _GENERIC_SAFETY:
+                    out.add(h.endpoint.label)
+    return frozenset(out)
+
+
 def group_sizes(text: str) -> list[int]:
     """Sizes of every group the abstract names ("200 patients with NVAF who ...", "50 eyes")."""
     out = []
@@ -460,6 +479,9 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
     if m.shape == "count":
         if m.numerator is not None and ctx.population_n is not None and m.numerator == ctx.population_n:
             return False
+        first_end = m.numbers[0].end if m.numbers else m.end
+        if P.GROUP_DESCRIPTION_AFTER.match(text[first_end : first_end + 120]):
+            return False
         if P.GROUP_SIZE_PAREN.match(text, max(s.start, m.anchor - 2)) or P.GROUP_SIZE_PAREN.match(
             text, max(s.start, m.anchor - 1)
         ):
@@ -653,6 +675,8 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
             grade = _listed_grade(text, s, m, hit, hits, grades)
         if kind == "safety" and grade is None and P.FATAL.search(text, s.start, s.end):
             grade = "5"
+        if kind == "safety" and grade is None and hit is not None and hit.endpoint.label in ctx.prevented:
+            kind = "outcome"
         arm = _effect_arms(text, s, m, out) if m.shape == "effect" else _arm(text, s, m)
         subgroup: str | None = None
         derived: list[str] = []

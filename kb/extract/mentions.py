@@ -13,7 +13,9 @@ from kb.extract.numbers import Number, find_numbers
 _SP = P.SP
 _STAT_CUE = re.compile(
     r"\bmean\s+(?:percentage|proportion|rate|change|number|score)s?\b|\b(?:median|mean|average|averaged)\b"
-    r"|\b(?:rates?|proportions?|percentages?|incidences?|probability|estimate)\b",
+    r"|\b(?:rates?|proportions?|percentages?|incidences?|probability|estimate)\b"
+    # "1-year overall survival 70%": a landmark survival is a rate
+    r"|\b(?:\d+|one|two|three|four|five|ten)-(?:year|month|week|day)\b",
     re.IGNORECASE,
 )
 _EFFECT_CUE = re.compile(
@@ -140,7 +142,8 @@ def _sentence_cues(text: str, start: int, end: int) -> tuple[tuple[tuple[int, st
             k += 1
         if k < len(effects) and effects[k][0] <= m.start() < effects[k][1]:
             continue
-        cues.append((m.start(), m.group().lower()))
+        cue = m.group().lower()
+        cues.append((m.start(), "rate" if re.search(r"-(?:year|month|week|day)$", cue) else cue))
     cues.sort(key=lambda c: (c[0], c[1].startswith("effect:")))
     semis = tuple(i for i in range(start, end) if text[i] == ";")
     return tuple(cues), semis
@@ -228,6 +231,7 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
 
     sp = r"[\s\u00a0\u2009\u202f]"
     has_sd_cue = P.SD_CUE.search(text, start, end) is not None
+    has_ci_word = re.search(r"\bCI\b|confidence|credible", text[start:end], re.IGNORECASE) is not None
     pct_gap = rf"{sp}*(?:%|percent|per{sp}cent)"
     for i, n in enumerate(nums):
         if i in used:
@@ -265,6 +269,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
                 cue = _stat_cue_before(text, start, n.start, clause=False, sent_end=end)
             pmm = P.PLUS_MINUS.match(rest)
             rmm = P.RANGE_PAREN.match(rest)
+            if rmm and not pmm and has_ci_word and not (cue or "").startswith(("mean", "median", "average")):
+                rmm = None  # "74% (63-82)" in a sentence that reports CIs: the brackets hold a CI
             if pmm or rmm or (cue is not None and (cue.startswith(("effect:", "mean", "median", "average")))):
                 # a mean, median or difference expressed in percent is a value, not a share of patients
                 ment = Mention("value", n.start, ment.end, n.start, value=n.value, unit="%", numbers=[n])
@@ -433,6 +439,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
     for mt in out:
         ci = _ci_after(text, mt.end, end, blocks)
         if ci is not None:
+            if not re.match(r"[-\u2212]?\d", ci.data[2]):
+                continue  # "95% CI 17 months to not reached": no upper bound to record
             lo, hi = _val(ci.data[1]), _val(ci.data[2])
             mt.ci = (lo, hi)
             mt.ci_level = float(ci.data[0].replace("\u00b7", "."))

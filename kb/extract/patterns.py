@@ -25,7 +25,8 @@ P_VALUE = re.compile(
 CI = re.compile(
     rf"(?P<level>\d{{2}}(?:[.\u00b7]\d)?){SP}*%{SP}*(?:CI|CrI|Cl|confidence{SP}+intervals?|credible{SP}+intervals?)"
     rf"(?:{SP}*\[(?:CI|CrI)\])?{SP}*(?:[,:=]|was|of|is)?{SP}*"
-    rf"(?P<lo>{DEC}){SP}*%?{SP}*(?:to|,|;|\u2013|\u2014|-){SP}*(?P<hi>{DEC}){SP}*%?"
+    rf"(?P<lo>{DEC}){SP}*%?(?:{SP}*(?:months?|years?|weeks?|days?|mo))?{SP}*(?:to|,|;|\u2013|\u2014|-){SP}*"
+    rf"(?P<hi>{DEC}|not{SP}+reached|not{SP}+estimable|NR|NE|NA){SP}*%?"
 )
 # A bracketed pair after an estimate where the sentence already speaks of CIs: "0·5% [-5·6 to 6·5]".
 BARE_CI = re.compile(
@@ -86,7 +87,7 @@ DOSE_UNIT = (
 NOT_RESULT = re.compile(
     rf"(?P<dose>(?<![\w.])\d+(?:[.\u00b7]\d+)?(?:{SP}*(?:-|\u2013|to|and){SP}*\d+(?:[.\u00b7]\d+)?)?{SP}*"
     rf"{DOSE_UNIT}(?![\w])(?!/(?:m?L|dL|dl|l)\b)(?:/(?:kg|m2|m\(2\)|day|d|h|week|wk))?)"
-    rf"|(?P<level>\d{{2}}(?:[.\u00b7]\d)?{SP}*%{SP}*(?:limits?{SP}+of{SP}+agreement|prediction{SP}+intervals?|power|"
+    rf"|(?P<level>\d{{2}}(?:[.\u00b7]\d)?{SP}*%{SP}*(?:CI|CrI|confidence|credible|limits?{SP}+of{SP}+agreement|prediction{SP}+intervals?|power|"
     rf"significance|level{SP}+of{SP}+significance|tolerance{SP}+intervals?|percentile|quantile))"
     rf"|(?P<coef>(?:\b(?:r|rs|rho|R2|kappa|ICC|I2|tau)|\u03c1|\u03ba|R\u00b2|I\u00b2|\u03c4){SP}*[=:]{SP}*{DEC}(?:{SP}*(?:-|\u2013|to){SP}*{DEC})?)"
     rf"|(?P<money>[$\u20ac\u00a3]{SP}?\d[\d,.]*)"
@@ -159,6 +160,12 @@ SD_CUE = re.compile(r"\(\s*SDs?\s*\)|\bmean\s*\(\s*SD|\b(?:SD|standard\s+deviati
 SD_AFTER_SIGN = re.compile(rf"(?:\u00b1|\+/-|\+-){SP}*{DEC}")
 SD_PAREN = re.compile(
     rf"[(\[]{SP}*(?:SD|SE|SEM|s\.d\.|standard{SP}+deviation|standard{SP}+error){SP}*[=:,]?{SP}*{DEC}{SP}*%?{SP}*[)\]]"
+)
+# "30 patients who were given crizotinib": a group being described, not an event count.
+GROUP_DESCRIPTION_AFTER = re.compile(
+    rf"^{SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:who|that){SP}+(?:were{SP}+|had{SP}+been{SP}+)?"
+    rf"(?:given|treated|received|receiving|assigned|randomi[sz]ed|enrolled|underwent|started|initiated)\b",
+    re.IGNORECASE,
 )
 SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
 DENOM_MARKER = re.compile(
