@@ -42,17 +42,24 @@ def load(source: Path, target: Path) -> int:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    store = ox.Store(str(target))
     try:
-        store.bulk_load(path=str(source), format=fmt)
-        store.flush()
-        store.optimize()
-        return len(store)
+        return _bulk_load(source, target, fmt)
     except SyntaxError as exc:
+        shutil.rmtree(target)  # half a store is worse than none: readers would trust it
         raise StoreError(f"{source}: not valid {fmt.name}: {exc}") from None
-    finally:
-        # Drop the handle before the build folder is renamed into place; RocksDB closes on drop.
-        del store
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def _bulk_load(source: Path, target: Path, fmt: ox.RdfFormat) -> int:
+    # The handle is dropped on return, before the build folder is renamed into place
+    # (RocksDB closes when the Store is freed).
+    store = ox.Store(str(target))
+    store.bulk_load(path=str(source), format=fmt)
+    store.flush()
+    store.optimize()
+    return len(store)
 
 
 def open_read_only(target: Path) -> ox.Store:

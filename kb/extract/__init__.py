@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from kb.extract import study as _study
 from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes, prevented_endpoints
-from kb.extract.text import background_sentences, find_sections, split_sentences
+from kb.extract.text import background_sentences, find_sections, methods_sentences, split_sentences
 from kb.records import Article, Extraction, Measurement
 
 NAME = "kb.extract"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 
 def extract(article: Article) -> Extraction:
@@ -28,10 +28,11 @@ def extract(article: Article) -> Extraction:
         sizes=group_sizes(text),
         prevented=prevented_endpoints(text, sentences),
     )
-    background = background_sentences(sentences)
+    # Unlabelled abstracts: opening background and method statements are not this study's results.
+    skipped = background_sentences(sentences) | methods_sentences(sentences)
     measurements: list[Measurement] = []
     for i, s in enumerate(sentences):
-        if s.section.is_results and i not in background:
+        if s.section.is_results and i not in skipped:
             measurements.extend(assemble(ctx, s))
     return Extraction(
         pmid=article.pmid,

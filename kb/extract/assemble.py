@@ -175,7 +175,8 @@ def _predicate_after(tail: str) -> str | None:
     words = re.findall(r"[A-Za-z][\w/+-]*", rest)[:8]
     if len(words) < 1 or not re.search(r"[A-Za-z]{4}", " ".join(words)):
         return None
-    return " ".join(words)
+    label = _tidy_label(" ".join(words))
+    return None if label == "unspecified endpoint" else label
 
 
 def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
@@ -198,6 +199,8 @@ def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
             depth -= 1
     # "... cell loss (Group 1: ...), corneal thickness increase (": the last item of a list of endpoints
     head = re.split(r"[)\]]\s*,\s*(?:or\s+|and\s+)?", head)[-1]
+    # bracketed numbers and tests ("(P = 0.06)", "(SD)", "(n = 12)") name nothing
+    head = _BRACKETED_STATS.sub(" ", head)
     parts = _VERB_SPLIT.split(head, maxsplit=1)
     subject = parts[0] if re.search(r"[A-Za-z]{3}", parts[0]) or len(parts) == 1 else parts[1]
     if len(parts) == 2 and _NO_DIFFERENCE.match(subject.strip()):
@@ -205,11 +208,42 @@ def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
         subject = re.sub(r"^\s*(?:\w+\s+)?(?:in|for|between|regarding|on)\s+", "", parts[1])
     subject = _LEADING.sub("", subject.strip(" ,;(")).strip()
     subject = _TRAILING.sub("", subject)
-    words = re.findall(r"[A-Za-z][\w/+-]*", subject)[:8]
+    return _tidy_label(subject)
+
+
+# Brackets that hold numbers, statistics or test names rather than words of an endpoint.
+_BRACKETED_STATS = re.compile(r"[(\[][^()\[\]]{0,40}?(?:\d|\b(?:SD|SE|SEM|IQR|range|P|n|CI)\b)[^()\[\]]{0,40}[)\]]")
+# Words of a label that carry no meaning of their own: statistics, units, list and comparison words.
+_LABEL_NOISE = frozenset(
+    "sd se sem iqr ci p n vs versus mm cm ml mg kg min mins h hr hrs s sec ms d".split()
+)
+_LABEL_EDGE = frozenset(
+    "the a an of in at to for with by on and or than from who which that was were is are having had has "
+    "its their these those this all both each only".split()
+)
+
+
+def _tidy_label(raw: str) -> str:
+    """A fallback label from a stretch of words: no statistics or units, no function words at its ends."""
+    words = [w for w in re.findall(r"[A-Za-z][\w/+-]*", raw) if w.lower() not in _LABEL_NOISE][:8]
+    while words and words[-1].lower() in _LABEL_EDGE:
+        words.pop()
+    while words and words[0].lower() in _LABEL_EDGE:
+        words.pop(0)
     label = " ".join(words).strip()
-    if not label:
+    if not re.search(r"[A-Za-z]{4}", label) or label.lower() in _WEAK_LABELS:
         return "unspecified endpoint"
-    return label if label.isupper() else label[0].lower() + label[1:]
+    # keep abbreviations ("LE", "ERPs") as written; lower-case an ordinary first word
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+# Subjects that name who was counted, not what was measured.
+_WEAK_LABELS = frozenset(
+    "patients participants subjects cases eyes women men children mean median total number rate rates "
+    "percentage proportion lines".split()
+)
 
 
 def _timepoint(text: str, s: Sentence, m: Mention, blocks: list[Interval]) -> str | None:
@@ -226,7 +260,8 @@ def _timepoint(text: str, s: Sentence, m: Mention, blocks: list[Interval]) -> st
 def _norm_time(raw: str) -> str:
     t = re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip()
     t = re.sub(
-        r"^(?:at|within|after|by|over|during|in|for|up to)\s+(?:the\s+|a\s+|an\s+)?(?:first\s+|initial\s+)?",
+        r"^(?:at|within|after|by|over|during|in|for|up to|from\s.*?\b(?:to|until|through))\s+(?:the\s+|a\s+|an\s+)?"
+        r"(?:first\s+|initial\s+|maximum\s+of\s+)?",
         "",
         t,
         flags=re.I,
@@ -314,6 +349,13 @@ def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tu
     ):
         found.append((m.start(1), int(m.group(1))))
     for m in re.finditer(r"\b[nN]\s*=\s*(\d+)", text):
+        # "(n = 55; 77.5%)", "28% [n = 176/629]": the n counts a share's patients; it is no group size
+        if P.N_AFTER_PERCENT.match(text[max(0, m.start() - 2) : m.end() + 12]) and re.search(
+            r"%[\s\u00a0]*$", text[max(0, m.start() - 12) : max(0, m.start() - 1)]
+        ):
+            continue
+        if re.match(r"\s*(?:/|[;,]\s*\d+(?:[.\u00b7]\d+)?\s*%)", text[m.end() : m.end() + 15]):
+            continue
         found.append((m.start(1), int(m.group(1))))
 
     groups: list[list[tuple[str, int]]] = []
@@ -444,7 +486,8 @@ def _drug_follows(right: str) -> bool:
 
 _ENROL_BEFORE = re.compile(
     r"\b(?:enroll?ed|randomi[sz]ed|randomly\s+(?:assigned|allocated)|recruited|included|screened|assigned|"
-    r"allocated|analy[sz]ed|comprised|involved|studied)\s+(?:a\s+total\s+of\s+|the\s+)?$",
+    r"allocated|analy[sz]ed|comprised|involved|studied|(?:reviewed|examined|identified|surveyed)\s+"
+    r"(?:the\s+)?(?:(?:medical|clinical|hospital)\s+)?(?:records|charts|files|data)\s+of)\s+(?:a\s+total\s+of\s+|the\s+)?$",
     re.IGNORECASE,
 )
 
@@ -465,6 +508,9 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
     """Precision rules: drop enrolment, baseline, protocol and unanchored numbers."""
     text = ctx.text
     win = _window(text, s, m)
+    a, b = _clause_bounds(text, s, m.anchor)
+    if P.DEFINITION.search(text, a, b):
+        return False  # "Success was defined as an IOP of 6-21 mm Hg": a criterion, not a result
     if m.shape in ("count", "proportion", "percent"):
         if P.BASELINE.search(win) or (m.shape != "percent" and _enrolment(text, s, m)):
             return False
@@ -482,6 +528,8 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
         first_end = m.numbers[0].end if m.numbers else m.end
         if P.GROUP_DESCRIPTION_AFTER.match(text[first_end : first_end + 120]):
             return False
+        if P.GROUP_DESCRIPTION_BEFORE.search(text[max(s.start, m.anchor - 60) : m.anchor]):
+            return False  # the 28 of "56 eyes of 28 patients"
         if P.GROUP_SIZE_PAREN.match(text, max(s.start, m.anchor - 2)) or P.GROUP_SIZE_PAREN.match(
             text, max(s.start, m.anchor - 1)
         ):

@@ -80,7 +80,7 @@ def blocked_intervals(text: str, start: int, end: int) -> list[Interval]:
         out.append(Interval(m.start(), m.end(), "p", (m.group(),)))
     for m in P.GRADE.finditer(text, start, end):
         out.append(Interval(m.start(), m.end(), "grade", (m.group(),)))
-    for rx in (P.FOLLOW_UP, P.TIMEPOINT, P.TIME_AFTER_EVENT, P.TIME_ADJECTIVE):
+    for rx in (P.FOLLOW_UP, P.TIMEPOINT, P.TIME_SPAN, P.TIME_AFTER_EVENT, P.TIME_ADJECTIVE):
         for m in rx.finditer(text, start, end):
             out.append(Interval(m.start(), m.end(), "time", (m.group(),)))
     if P.ACUITY.search(text, start, end):
@@ -435,6 +435,9 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         by_num[n.start] = ment
         used.add(i)
     out.sort(key=lambda m: m.anchor)
+    for mt in out:
+        if mt.shape == "percent" and mt.percent is not None:
+            _n_beside_percent(text, start, mt)
     # Attach CIs and p-values to the estimate they follow.
     for mt in out:
         ci = _ci_after(text, mt.end, end, blocks)
@@ -448,6 +451,23 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
                 mt.end = max(mt.end, ci.end) if ci.start - mt.end < 4 else mt.end
         mt.p_value = _p_after(text, mt.end, blocks)
     return out, blocks
+
+
+def _n_beside_percent(text: str, sent_start: int, mt: Mention) -> None:
+    """Read "x% (n = k)", "x% [n = k/N]" and "(n = k; x%)" as a share with its count."""
+    after = P.N_AFTER_PERCENT.match(text[mt.end : mt.end + 30])
+    before = P.N_BEFORE_PERCENT.search(text[max(sent_start, mt.start - 20) : mt.start])
+    k = d = None
+    if after:
+        k, d = int(after["k"]), int(after["d"]) if after["d"] else None
+        end = mt.end + after.end() - (1 if after.group().endswith((";", ",")) else 0)
+    elif before:
+        k, end = int(before["k"]), mt.end
+    if k is None or (d is not None and d < k):
+        return
+    mt.shape = "proportion"
+    mt.numerator, mt.denominator = k, d
+    mt.end = end
 
 
 def _percent_sign_length(text: str, pos: int) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kb.extract.numbers import NUMBER
+from kb.extract.numbers import NUMBER, WORD_NUMBER
 
 # A signed decimal written with digits ("-5·7", "0.45", "32.8").
 DEC = r"[-\u2212]?(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:[.\u00b7]\d+)?"
@@ -40,7 +40,7 @@ RANGE_PAREN = re.compile(
 )
 PLUS_MINUS = re.compile(
     rf"^{SP}*(?:%|[A-Za-z/\u00b5\u03bc°]{{1,12}})?{SP}*(?P<paren>\()?{SP}*(?:\u00b1|\+/-|\+-){SP}*(?P<sd>{DEC})"
-    rf"(?:{SP}*(?P<sunit>%|[A-Za-z/\u00b5\u03bc°][\w/\u00b5\u03bc°]{{0,11}}))?(?(paren){SP}*\))"
+    rf"(?:{SP}*(?P<sunit>%|[A-Za-z/\u00b5\u03bc°][\w/\u00b5\u03bc°]{{0,11}}(?:{SP}Hg)?))?(?(paren){SP}*\))"
 )
 PLAIN_RANGE = re.compile(
     rf"(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*(?:-|\u2013|to){SP}*\d+(?:[.\u00b7]\d+)?(?![\w.\u00b7])"
@@ -63,12 +63,21 @@ TIMEPOINT = re.compile(
     rf"\b(?:at|within|after|by|over|during|in|for|up{SP}to)(?:{SP}+(?:the|a|an))?(?:{SP}+(?:first|initial|last|median))?"
     rf"(?:{SP}+(?:follow-up|treatment){SP}+of)?"
     rf"{SP}+(?P<num>{NUMBER})(?:{SP}*(?:,|and|or|,{SP}*and){SP}*{NUMBER}){{0,6}}{SP}*(?:treatment{SP}+)?{TIME_UNIT}\b"
-    rf"(?:{SP}*(?:,|and|or){SP}*{NUMBER}{SP}*{TIME_UNIT}\b){{0,3}}",
+    # "at 1 week and 1, 3, and 6 months": further lists of time points, each closed by its unit
+    rf"(?:{SP}*(?:,|and|or|,{SP}*and){SP}*{NUMBER}(?:{SP}*(?:,|and|or|,{SP}*and){SP}*{NUMBER}){{0,6}}{SP}*{TIME_UNIT}\b){{0,3}}",
     re.IGNORECASE,
 )
 TIME_AFTER_EVENT = re.compile(
     rf"\b(?P<num>{NUMBER}){SP}*{TIME_UNIT}{SP}+(?:post-?operatively|postoperative|post-?treatment|after|later|"
     rf"following|post|from{SP}+(?:baseline|randomi[sz]ation|diagnosis)|of{SP}+(?:follow-?up|treatment|therapy))\b",
+    re.IGNORECASE,
+)
+# "from baseline to 12 months", "(up to a maximum of 24 months)": spans of time, not results.
+TIME_SPAN = re.compile(
+    rf"\bfrom{SP}+(?:(?:the{SP}+)?(?:baseline|admission|surgery|randomi[sz]ation|enrol?lment|inclusion|diagnosis|"
+    rf"pre-?(?:operative(?:ly)?|treatment)|(?:{NUMBER}){SP}*{TIME_UNIT}){SP}+)?(?:to|until|through){SP}+(?:the{SP}+)?"
+    rf"(?P<num>{NUMBER}){SP}*{TIME_UNIT}\b"
+    rf"|\bup{SP}+to{SP}+(?:a{SP}+)?(?:maximum|max\.?|total){SP}+of{SP}+(?P<num2>{NUMBER}){SP}*{TIME_UNIT}\b",
     re.IGNORECASE,
 )
 TIME_ADJECTIVE = re.compile(rf"\b(?P<num>{NUMBER})-{SP}?(?:year|month|week|day|hour|cycle)\b", re.IGNORECASE)
@@ -95,12 +104,21 @@ NOT_RESULT = re.compile(
     rf"|(?P<year>(?<![\w.\u00b7])(?:19[5-9]\d|20[0-4]\d)(?![\w%.\u00b7]))"
     rf"|(?P<ratio>\b\d+:\d+\b(?![.\u00b7]\d))"
     rf"|(?P<orabove>{DEC_START}{SP}*(?:%|[A-Za-z]{{1,10}})?(?:{SP}*\([^()]{{0,6}}\))?{SP}+or{SP}+(?:greater|more|higher|less|lower|above|below|fewer)\b)"
-    rf"|(?P<threshold>(?:[<>\u2264\u2265]|&lt;|&gt;){SP}*=?{SP}*{DEC}|(?:less|more|greater|fewer|higher|lower){SP}+than{SP}+(?:{NUMBER})(?:{SP}*[^\s\d,;]{{1,8}})?(?:{SP}*(?:and|or|,){SP}*{DEC})?|\bat{SP}+least{SP}+(?:{NUMBER})|\bup{SP}+to{SP}+(?:{NUMBER}))"
+    rf"|(?P<threshold>(?:[<>\u2264\u2265]|&lt;|&gt;){SP}*=?{SP}*{DEC}|(?:less|more|greater|fewer|higher|lower|larger|smaller|longer|shorter|older|younger|bigger|wider){SP}+than{SP}+(?:{NUMBER})(?:{SP}*[^\s\d,;]{{1,8}})?(?:{SP}*(?:and|or|,){SP}*{DEC})?|\bat{SP}+least{SP}+(?:{NUMBER})|\bup{SP}+to{SP}+(?:{NUMBER})"
+    rf"|\b(?:above|below|exceeding|beyond|under){SP}+(?:a{SP}+|the{SP}+)?(?:(?:cut-?off|threshold|level|value){SP}+(?:of{SP}+)?)?{DEC_START}"
+    rf"|\b(?:cut-?off|threshold)(?:{SP}+(?:value|level|point))?{SP}+(?:of|was|at|=|:){SP}*{DEC_START})"
     rf"|(?P<age>\baged?{SP}+(?:of{SP}+)?(?:{DEC})(?:{SP}*(?:-|\u2013|to){SP}*{DEC})?|{DEC_START}{SP}*(?:years?|yrs?){SP}+(?:of{SP}+age|old))"
     rf"|(?P<label>(?i:\b(?:phase|stage|grade|group|arm|cohort|type|class|level|day|days|visit|cycle|cycles|week|month|year|version|study|trial|part|step|T|NCT|ISRCTN)s?{SP}*(?:[IV]+|\d+)(?:{SP}*(?:-|/|and|or|\u2013|through|to){SP}*\d+)?\b))"
     rf"|(?P<n>\(?\b[nN]{SP}*={SP}*\d+(?:{SP}+each)?\)?)"
     rf"|(?P<temp>{DEC_START}{SP}*\u00b0{SP}?[CF])",
 )
+
+# "48% (n = 94)", "28% [n = 176/629]" and "(n = 55; 77.5%)": an n written beside a share counts the share's
+# patients (it is the numerator, with its denominator when written as n/N), not a group size.
+N_AFTER_PERCENT = re.compile(
+    rf"^{SP}*[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+)(?:{SP}*/{SP}*(?P<d>\d+))?{SP}*[)\];,]"
+)
+N_BEFORE_PERCENT = re.compile(rf"[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+){SP}*[;,]{SP}*$")
 
 # Effect estimates between groups and their keyword.
 EFFECT = re.compile(
@@ -164,8 +182,13 @@ SD_PAREN = re.compile(
 # "30 patients who were given crizotinib": a group being described, not an event count.
 GROUP_DESCRIPTION_AFTER = re.compile(
     rf"^{SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:who|that){SP}+(?:were{SP}+|had{SP}+been{SP}+)?"
-    rf"(?:given|treated|received|receiving|assigned|randomi[sz]ed|enrolled|underwent|started|initiated)\b",
+    rf"(?:given|treated|received|receiving|assigned|randomi[sz]ed|enrolled|underwent|started|initiated)\b"
+    # "56 eyes of 28 patients": the units of a sample and the people they belong to
+    rf"|^{SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:of|from|in){SP}+(?:{NUMBER}){SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}\b",
     re.IGNORECASE,
+)
+GROUP_DESCRIPTION_BEFORE = re.compile(
+    rf"(?:\d|\b(?i:{WORD_NUMBER})){SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:of|from){SP}+$", re.IGNORECASE
 )
 SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
 DENOM_MARKER = re.compile(
@@ -173,6 +196,12 @@ DENOM_MARKER = re.compile(
     rf"\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
     rf"(?:(?:remaining|evaluable|assessable|analy[sz]ed|eligible){SP}+)?(?P<num>{NUMBER}){SP}+(?:(?!and\b)[a-z-]+{SP}+){{0,2}}?{COUNT_NOUN}\b"
     rf"(?!{SP}+(?:had|experienced|developed|achieved|have|in{SP}+the))",
+    re.IGNORECASE,
+)
+
+# A clause that defines a criterion or a threshold ("was defined as", "according to the ... criteria").
+DEFINITION = re.compile(
+    r"\b(?:defined\s+as|(?:was|were|is|are)\s+defined\b|definition\s+of|cut-?off\s+(?:value|point|level)s?\b)",
     re.IGNORECASE,
 )
 
@@ -187,7 +216,11 @@ ENROLMENT = re.compile(
 BASELINE = re.compile(
     r"\b(?:female|male|women\s+were|men\s+were|were\s+(?:men|women|boys|girls)|age|aged|median\s+age|mean\s+age|years\s+old|stage|"
     r"body\s+mass\s+index|BMI|at\s+baseline|baseline\s+(?:characteristics|values?|levels?)|white|black|caucasian|asian|hispanic|ECOG|performance\s+status|"
-    r"prior|previously|history\s+of|diagnosed|smokers?|were\s+treated\s+with)\b",
+    r"prior|previously|history\s+of|diagnosed|smokers?|were\s+treated\s+with|"
+    # who the patients were and what was done to them, reported in Results before the outcomes
+    r"(?<!\bin\s)(?<!among\s)(?:females|males)|gender|sex|ethnicity|comorbidit(?:y|ies)|indications?|"
+    r"(?:procedures?|operations?|surger(?:y|ies))\s+(?:was|were)\s+performed|most\s+commonly\s+performed|"
+    r"(?:consisted|comprised)\s+of)\b",
     re.IGNORECASE,
 )
 EVENT_VERB = re.compile(

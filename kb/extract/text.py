@@ -185,3 +185,33 @@ def background_sentences(sentences: Sequence[Sentence]) -> set[int]:
             return out
         out.add(i)
     return set()  # no sentence names the study: nothing can be told apart as background
+
+
+# In an unlabelled abstract, a sentence that tells what was done (design, allocation, treatment, data
+# collection) rather than what was found.
+_METHODS_CUE = re.compile(
+    r"\b(?:were|was)\s+(?:randomi[sz]ed|randomly\s+(?:assigned|allocated|divided)|enrolled|recruited|included|"
+    r"allocated|assigned|administered|given|measured|collected|performed\s+using|"
+    r"followed\s+(?:up\s+)?(?:for|every))\b|"
+    r"\b(?:received|receiving)\s+(?:either|an?\s+|intravenous|oral|a\s+single)|"
+    r"\b(?:inclusion|exclusion|eligibility)\s+criteria\b|"
+    r"\bwe\s+(?:\w+ly\s+)?(?:enrolled|recruited|randomi[sz]ed|reviewed|conducted|designed|included|studied|"
+    r"collected|performed\s+a|used)\b",
+    re.IGNORECASE,
+)
+# Words of a finding: a sentence with one of these reports results even when it also says what was done.
+_FINDING_CUE = re.compile(
+    r"\b(?:significant(?:ly)?|increased|decreased|improved|reduced|higher|lower|better|worse|achieved|"
+    r"experienced|developed|died|survived|occurred|observed|found|showed|remained|median|mean|rates?|"
+    r"respectively|compared|versus|vs|than|response|responded|incidence|proportion)\b|[Pp]\s*[<=>]",
+    re.IGNORECASE,
+)
+
+
+def methods_sentences(sentences: Sequence[Sentence]) -> set[int]:
+    """Indexes of sentences of unlabelled abstracts that describe methods and report no finding."""
+    out: set[int] = set()
+    for i, s in enumerate(sentences):
+        if s.section.label is None and _METHODS_CUE.search(s.text) and not _FINDING_CUE.search(s.text):
+            out.add(i)
+    return out

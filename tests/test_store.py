@@ -1,0 +1,46 @@
+"""The on-disk Oxigraph store of a build: loading, read-only sharing, bad input, rdflib fallback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from kb import query as q
+from kb import store
+
+
+def test_store_holds_exactly_the_turtle(seed_kb: Path) -> None:
+    triples = len(Graph().parse(seed_kb / "kb.ttl", format="turtle"))
+    first = store.open_read_only(store.location(seed_kb))
+    second = store.open_read_only(store.location(seed_kb))  # readers share the store
+    assert len(first) == len(second) == triples
+
+
+def test_bad_turtle_names_the_file_and_leaves_no_store(tmp_path: Path) -> None:
+    bad = tmp_path / "kb.ttl"
+    bad.write_text('<https://e.org/a> <https://e.org/b> "unterminated .\n', encoding="utf-8")
+    with pytest.raises(store.StoreError, match=r"kb\.ttl: not valid Turtle: Parser error .*line 1"):
+        store.load(bad, tmp_path / "oxigraph")
+    assert not (tmp_path / "oxigraph").exists()
+    with pytest.raises(store.StoreError, match="cannot load files of type '.csv'"):
+        store.load(tmp_path / "kb.csv", tmp_path / "oxigraph")
+
+
+def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(store.StoreError, match="no Oxigraph store here; run `kb build` first"):
+        store.open_read_only(tmp_path)
+    with pytest.raises(q.QueryError, match="no built knowledge base"):
+        q.engine_for(tmp_path)
+
+
+def test_without_a_store_sparql_falls_back_to_rdflib(seed_kb: Path, tmp_path: Path) -> None:
+    shutil.copy(seed_kb / "kb.ttl", tmp_path / "kb.ttl")
+    engine = q.engine_for(tmp_path)
+    assert engine.name == "rdflib"
+    question = q.resolve("citing-articles")
+    params = {"cited": "31002989"}
+    assert q.ask(engine, question, params) == q.ask(q.engine_for(seed_kb), question, params)
+    assert q.engine_for(seed_kb).name == "oxigraph"
