@@ -122,6 +122,29 @@ class Engine(StrEnum):
     rdflib = "rdflib"
 
 
+#: Below this many characters per column a table is unreadable; rows are printed as records.
+MIN_COLUMN_WIDTH = 14
+
+
+def print_rows(title: str, names: list[str], rows: list[list[str | None]]) -> None:
+    """A table when it fits the terminal, otherwise one 'column: value' block per row."""
+    if len(names) * MIN_COLUMN_WIDTH <= out.width:
+        table = Table(*names, title=title)
+        for row in rows:
+            table.add_row(*["" if v is None else v for v in row])
+        out.print(table)
+        return
+    out.print(f"[bold]{title}[/]", highlight=False)
+    width = max(len(n) for n in names)
+    for i, row in enumerate(rows, start=1):
+        out.rule(f"row {i} of {len(rows)}", align="left")
+        for name, value in zip(names, row, strict=True):
+            if value is not None:
+                out.print(f"[cyan]{name:>{width}}[/]  {value}", highlight=False)
+    if not rows:
+        out.print("no rows")
+
+
 @app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="A name in queries/, a .rq path, or inline SPARQL.")],
@@ -156,10 +179,7 @@ def sparql(
     except q.QueryError as exc:
         raise fail(str(exc), 2) from None
     if fmt is Fmt.table and answer.kind in ("SELECT", "ASK"):
-        table = Table(*answer.names, title=question.title)
-        for row in answer.rows:
-            table.add_row(*["" if v is None else v for v in row])
-        out.print(table)
+        print_rows(question.title, answer.names, answer.rows)
     else:
         out.print(
             q.render(answer, "csv" if fmt is Fmt.table else fmt.value),

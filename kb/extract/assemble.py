@@ -128,9 +128,61 @@ def _choose_endpoint(text: str, s: Sentence, m: Mention, hits: list[EndpointHit]
             return h
     if before:
         return before[-1]
-    if subject_like and after:
+    if subject_like and after and not _OWN_NUMBER.search(text, m.end, after[0].start):
         return after[0]
     return None
+
+
+# A list item with its own bracketed number ("noncompliance (113/25%)") between a number and an endpoint
+# word: the endpoint word belongs to the items after it, not to the number before.
+_OWN_NUMBER = re.compile(r"[A-Za-z]{3,}[\s\u00a0]*[(\[][\s\u00a0]*\d")
+
+
+def _bracket_open(text: str, lo: int, pos: int) -> int | None:
+    """Offset of the bracket that encloses ``pos`` (looking back no further than ``lo``), if any."""
+    depth = 0
+    for i in range(pos - 1, lo - 1, -1):
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+# Words that make a stretch a group, a comparison or a predicate rather than the name of a listed item.
+_NOT_AN_ITEM = re.compile(
+    r"\b(?:groups?|arms?|cohorts?|patients|vs|versus|to|than|compared|superior|inferior|higher|lower|greater|"
+    r"less|more|better|worse|similar|increased|decreased|reduced|improved|significant(?:ly)?|respectively)\b",
+    re.IGNORECASE,
+)
+_LIST_SEPARATOR = re.compile(
+    r"[,;:]|\b(?:and|or|including|included|includes|followed\s+by|such\s+as|were|was)\b", re.IGNORECASE
+)
+
+
+def _list_item_label(text: str, s: Sentence, m: Mention, hit: EndpointHit | None) -> str | None:
+    """The item a bracketed number belongs to in a list that follows an endpoint word.
+
+    "complications included wound dehiscence (3%), seroma (2%)": the numbers are of the items, not of
+    "complications" itself.
+    """
+    a, _ = _clause_bounds(text, s, m.anchor)
+    op = _bracket_open(text, max(a, m.anchor - 200), m.anchor)
+    if op is None or (hit is not None and hit.start < m.anchor and hit.end > op):
+        return None
+    # "noncompliance (113/25%), premature discontinuation (...)": no endpoint word before the item
+    after = hit is None or hit.start > m.anchor
+    parts = _LIST_SEPARATOR.split(text[max(a, op - 120) if after or hit is None else hit.end : op])
+    if len(parts) < 2:
+        return None
+    item = parts[-1]
+    if re.search(r"\d", item) or _NOT_AN_ITEM.search(item):
+        return None
+    label = _tidy_label(item)
+    return None if label == "unspecified endpoint" or len(label.split()) > 6 else label
 
 
 _VERB_SPLIT = re.compile(
@@ -692,6 +744,12 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
     for idx, (m, hit) in enumerate(chosen):
         kind = hit.endpoint.kind if hit else "outcome"
         label = hit.endpoint.label if hit else _fallback_endpoint(text, s, m)
+        item = _list_item_label(text, s, m, hit)
+        if item is not None and hit is not None:
+            # items listed after "complications" are safety events; an item before an endpoint word is not it
+            kind = hit.endpoint.kind if hit.end <= m.anchor else "outcome"
+            if hit.start > m.anchor:
+                hit = None
         same_stat = [x for x in out if x.statistic == statistic_of(m)]
         if hit is None and out and _same_statement(text, out[-1], m):
             label = out[-1].endpoint  # "82 vs. 93 beats/minute": both numbers measure the same thing
@@ -704,6 +762,8 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
             label = same_stat[-1].endpoint  # "..., and 304 (80%) of 379 in the nifedipine group"
         elif hit is None and m.shape == "effect" and out:
             label = out[-1].endpoint  # "the rate ratio was 0.36": the ratio compares the rates just given
+        if item is not None:
+            label = item
         code = hit.endpoint.code if hit else None
         grade: str | None = None
         if hit is not None:
