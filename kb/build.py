@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import __version__, check, export, rdf, site, sql, store
+from kb.errors import KBError
 from kb.manifest import load_manifest, sha256_file
 from kb.pipeline import Progress, _no_progress, collect, evidence, run_time
 from kb.tables import BuildRow
@@ -27,6 +28,26 @@ class BuildSummary:
     skipped: list[str] = field(default_factory=list)
     deleted: int = 0
     seconds: float = 0.0
+
+
+#: Written into every build output; only a folder carrying it (or an empty one) is ever replaced.
+MARKER = ".kb-build"
+
+
+class BuildError(KBError):
+    """The build cannot run as asked (e.g. the output folder is not a build output)."""
+
+
+def _check_out(out: Path, manifest_folder: Path) -> None:
+    """Refuse to replace a folder that is not a previous build: ``--out .`` must not delete a repo."""
+    cwd = Path.cwd().resolve()
+    if out == cwd or out in cwd.parents or manifest_folder.is_relative_to(out):
+        raise BuildError(f"{out}: refusing to build into a folder holding the manifest or the current folder")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise BuildError(
+            f"{out}: exists and is not a kb build output (no {MARKER} file); "
+            "choose a new or empty folder, or remove it yourself"
+        )
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -53,6 +74,7 @@ def build(
     started = time.perf_counter()
     manifest = load_manifest(manifest_path)
     out = out.resolve()
+    _check_out(out, manifest.source.parent)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     if tmp.exists():
@@ -99,6 +121,7 @@ def build(
         report = check.check(tmp)
         if not report.ok:
             raise check.CheckError(f"{tmp}: kb check failed\n{report.text()}")
+        (tmp / MARKER).write_text(f"evidence-kb {__version__} build output; replaced by `kb build`\n")
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

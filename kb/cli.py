@@ -81,22 +81,22 @@ def main(
 def build(
     manifest: Annotated[Path, typer.Option(help="Ingest manifest (TOML).")] = DEFAULT_MANIFEST,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Output folder (replaced atomically).")
+        Path,
+        typer.Option("--out", help="New, empty or earlier-build folder (replaced atomically)."),
     ] = DEFAULT_OUT,
     site: Annotated[bool, typer.Option(help="Also render the MkDocs site into OUT/site.")] = True,
 ) -> None:
     """Build OUT/kb.sqlite, OUT/kb.{ttl,nt,nq,jsonld} and the site OUT/site, then run `kb check`."""
     from kb.build import build as run_build
     from kb.check import CheckError
-    from kb.manifest import ManifestError
+    from kb.errors import KBError
     from kb.site import SiteError
-    from kb.sources.base import SourceError
 
     with progress_bar() as progress:
         try:
             summary = run_build(manifest, out_dir, progress=progress, with_site=site)
-        except (ManifestError, SourceError, SiteError, CheckError, KeyError) as exc:
-            raise fail(str(exc).strip("'\"")) from None
+        except (KBError, SiteError, CheckError) as exc:
+            raise fail(str(exc)) from None
     for line in summary.skipped:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
     table = Table(title=f"Built {summary.out}", show_header=False)

@@ -3,18 +3,24 @@
 The same records always give the same bytes: rdflib's Turtle serializer sorts subjects,
 predicates and objects; N-Triples and N-Quads lines are sorted here; JSON-LD nodes and values are
 sorted here. Nodes have stable IRIs (no blank nodes), so sorting is enough.
+
+Files are replaced atomically (a reader sees the old file or the new one, never half of one), and
+rewriting ``kb.ttl`` in a build folder that has an Oxigraph store reloads the store from it, so
+``kb sparql`` and ``kb serve`` answer over the same triples as the file.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kb import rdf, schema
+from kb import rdf, schema, store
 
 #: --format name -> file name written into the build folder.
 FORMATS: dict[str, str] = {"ttl": "kb.ttl", "nt": "kb.nt", "nq": "kb.nq", "jsonld": "kb.jsonld"}
@@ -85,12 +91,53 @@ def render(ds: Dataset, fmt: str, merged: Graph | None = None) -> str:
     return {"ttl": turtle, "nt": ntriples, "jsonld": jsonld}[fmt](g)
 
 
+def replace_file(path: Path, text: str) -> None:
+    """Write ``text`` next to ``path`` and rename it over ``path`` (atomic on one file system)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("xb") as f:  # "x": never write through a stale temp file; umask applies
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def reload_store(out: Path) -> Path:
+    """Reload ``out``'s Oxigraph store from ``out/kb.ttl``; the old store stays if loading fails.
+
+    The new store is loaded beside the old one and renamed into place, as ``kb build`` does with
+    the whole build folder.
+    """
+    target = store.location(out)
+    fresh, old = target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    try:
+        store.load(out / FORMATS["ttl"], fresh)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)  # half a store must not be picked up later
+        raise
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def write(ds: Dataset, out: Path, formats: tuple[str, ...] = tuple(FORMATS)) -> list[Path]:
-    """Write the chosen formats of ``ds`` into ``out``; returns the files written."""
+    """Write the chosen formats of ``ds`` into ``out``; returns the files (and store) written.
+
+    When ``kb.ttl`` is rewritten and ``out`` already has an Oxigraph store, the store is reloaded
+    from the new file (``kb build`` loads its fresh store itself, after this).
+    """
     merged = rdf.union(ds)
     written = []
     for fmt in formats:
         path = out / FORMATS[fmt]
-        path.write_text(render(ds, fmt, merged), encoding="utf-8")
+        replace_file(path, render(ds, fmt, merged))
         written.append(path)
+    if "ttl" in formats and store.location(out).is_dir():
+        written.append(reload_store(out))
     return written

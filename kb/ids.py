@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rdflib import URIRef
+
+if TYPE_CHECKING:  # kb.records needs nothing from here; the import is for the annotation only
+    from kb.records import Measurement
 
 #: Base IRI of everything evidence-kb mints (w3id.org is a persistent-identifier redirector).
 BASE = "https://w3id.org/evidence-kb/"
@@ -114,20 +119,51 @@ def term(name: str) -> URIRef:
     return URIRef(f"{BASE}vocab/{slug(name)}")
 
 
-def measurement_locals(keys: list[tuple[str, ...]]) -> list[str]:
+def measurement_locals(keys: Sequence[tuple[str, ...]]) -> list[str]:
     """Readable, stable local names for an article's measurements, unique within it.
 
     Each key is e.g. (endpoint, statistic, timepoint, grade, arm, subgroup); empty parts are
-    dropped; a repeated name gets -2, -3... in text order, so rebuilding never renames a node
-    unless the extraction itself changes.
+    dropped; the first use of a name stays bare and a repeat gets -2, -3... in text order, so
+    rebuilding never renames a node unless the extraction itself changes. A suffixed name that
+    another key already produced (or will produce bare) is skipped: keys (a), (a), (a, 2) give
+    'a', 'a-3', 'a-2', never two equal IRIs.
     """
-    seen: dict[str, int] = {}
+    bases = [slug("-".join(p for p in key if p), max_len=80) for key in keys]
+    # Reserve every bare name first, so a repeat's suffix never takes a name another key owns.
+    used = set(bases)
+    seen: set[str] = set()
     out: list[str] = []
-    for key in keys:
-        base = slug("-".join(p for p in key if p), max_len=80)
-        seen[base] = seen.get(base, 0) + 1
-        out.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    for base in bases:
+        if base not in seen:
+            seen.add(base)
+            out.append(base)
+            continue
+        n = 2
+        while f"{base}-{n}" in used:
+            n += 1
+        used.add(f"{base}-{n}")
+        out.append(f"{base}-{n}")
     return out
+
+
+def measurement_local_names(measurements: Sequence[Measurement]) -> list[str]:
+    """The local names of an article's measurements: which fields tell two measurements apart.
+
+    SQLite rows and RDF nodes both take their measurement IRIs from here, so they always agree.
+    """
+    return measurement_locals(
+        [
+            (
+                m.endpoint,
+                m.statistic,
+                m.timepoint or "",
+                f"grade {m.grade}" if m.grade else "",
+                m.arm or "",
+                m.subgroup or "",
+            )
+            for m in measurements
+        ]
+    )
 
 
 def child(parent: URIRef, field: str, index: int | None = None) -> URIRef:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kb.errors import KBError
 
-class ManifestError(Exception):
+
+class ManifestError(KBError):
     """A manifest that cannot be used; the message names the file and the offending key."""
 
 
@@ -22,7 +25,7 @@ class KBInfo(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
-    seed_pmids: list[str] = Field(min_length=1)
+    seed_pmids: list[Annotated[str, Field(pattern=r"^\d{1,9}$")]] = Field(min_length=1)
 
 
 class SnapshotEntry(_Strict):
@@ -35,7 +38,7 @@ class SnapshotEntry(_Strict):
 
 class Manifest(_Strict):
     kb: KBInfo
-    snapshot: list[SnapshotEntry] = Field(default_factory=list)
+    snapshot: list[SnapshotEntry] = Field(min_length=1)
     #: the manifest file itself; snapshot paths are relative to its folder
     source: Path = Field(default=Path("."), exclude=True)
 
@@ -57,7 +60,21 @@ def load_manifest(path: Path) -> Manifest:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ManifestError(f"{path}: {problems}") from None
     manifest.source = path.resolve()
+    _check_readers(path, manifest)
     return manifest
+
+
+def _check_readers(path: Path, manifest: Manifest) -> None:
+    """Unknown reader names fail before any snapshot is read, naming the manifest entry."""
+    from kb.sources.registry import all_readers  # the registry imports every reader module
+
+    known = all_readers()
+    for i, entry in enumerate(manifest.snapshot):
+        if entry.reader not in known:
+            names = ", ".join(sorted(known))
+            raise ManifestError(
+                f"{path}: snapshot.{i}.reader: unknown reader {entry.reader!r} (known: {names})"
+            )
 
 
 def sha256_file(path: Path) -> str:

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb import extract as extractor
+from kb.errors import KBError
 from kb.manifest import Manifest, SnapshotEntry, sha256_file
 from kb.records import Article, Citation, Deletion, EvidenceRecord, Extraction, Provenance, Snapshot
 from kb.sources.base import Reader, Skipped, SourceError
+from kb.sources.plaintext import NO_PMID
 from kb.sources.registry import get_reader
 
 #: progress(stage, done, total): called as work advances; total 0 when unknown.
@@ -25,6 +27,8 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 def run_time() -> str:
     """Build time in UTC; SOURCE_DATE_EPOCH (reproducible-builds.org) pins it for identical output."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.strip().isdigit():
+        raise KBError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}")
     moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -139,6 +143,10 @@ class Corpus:
 def verify(manifest: Manifest, entry: SnapshotEntry) -> tuple[Path, Snapshot]:
     """Check a snapshot file exists, is not empty and matches its declared hash."""
     path = manifest.resolve(entry)
+    folder = manifest.source.parent
+    if not path.is_relative_to(folder):
+        # provenance records paths relative to the manifest; a file elsewhere would not travel
+        raise SourceError(path, f"snapshot lies outside the manifest's folder {folder}")
     if not path.is_file():
         raise SourceError(path, "snapshot named in the manifest is missing")
     if path.stat().st_size == 0:
@@ -159,6 +167,8 @@ def collect(manifest: Manifest, progress: Progress = _no_progress) -> Corpus:
         path, snap = verify(manifest, entry)
         corpus.snapshots.append(snap)
         for item in reader.read(path):
+            if isinstance(item, Article) and item.pmid == NO_PMID:
+                raise SourceError(path, "no PMID: name a plain-text snapshot after it, e.g. 31002989.txt")
             corpus.add(item, snap, reader)
         progress("read", i + 1, total)
     return corpus

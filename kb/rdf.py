@@ -61,7 +61,6 @@ from rdflib.term import Node
 from kb import ids
 from kb.citegraph import cited_by_counts
 from kb.records import Article, Citation, EvidenceRecord, Measurement, Record
-from kb.sql import measurement_locals
 from kb.vocab import (
     ATTRIBUTE_ESTIMATE_TYPE,
     CITO,
@@ -466,7 +465,7 @@ def add_record(g: Sink, rec: EvidenceRecord, cited_by_ingested: int | None = Non
         group = PICO.comparatorGroup if COMPARATOR.search(iv.name) else PICO.interventionGroup
         g.add((study, group, node))
         emit(g, node, iv)
-    for local, m in zip(measurement_locals(a.pmid, x.measurements), x.measurements, strict=True):
+    for local, m in zip(ids.measurement_local_names(x.measurements), x.measurements, strict=True):
         node = add_measurement(g, a.pmid, local, m, pop, x.abstract)
         g.add((study, PICO.outcome, node))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -45,6 +47,18 @@ Progress = Callable[[str, int, int], None]
 WIDE = "---\nhide:\n  - navigation\n---\n\n"
 
 
+def titled(title: str, fallback: str = "Untitled") -> str:
+    """WIDE front matter with an explicit ``title:`` for a page whose H1 holds untrusted text.
+
+    Without it MkDocs takes page.title from the H1 with entities un-escaped, and the theme prints
+    it unescaped (``<title>`` via ``striptags``, which un-escapes once more): an article title
+    ``</title><script>`` would run. So angle brackets go, ``&`` is escaped (no entity can turn
+    back into a bracket), and json.dumps makes the value a valid YAML double-quoted scalar.
+    """
+    plain = " ".join(re.sub(r"[<>]", "", title).split()).replace("&", "&amp;") or fallback
+    return WIDE.replace("hide:", f"title: {json.dumps(plain)}\nhide:", 1)
+
+
 def coverage_text(reported: int | None, ingested: int) -> str:
     if reported is None:
         held = plural(ingested, "citing article") if ingested else "No citing articles"
@@ -83,7 +97,7 @@ def article_page(
     ``outside`` are the PMIDs it cites that are not in the knowledge base.
     """
     a, x, p = rec.article, rec.extraction, rec.provenance
-    out = [WIDE + f"# {cell(a.title) or 'PMID ' + a.pmid}", ""]
+    out = [titled(a.title, "PMID " + a.pmid) + f"# {cell(a.title) or 'PMID ' + a.pmid}", ""]
     if a.authors:
         out += [f'<p class="kb-byline">{esc(", ".join(au.name for au in a.authors))}</p>', ""]
     ids = [f"PMID [{a.pmid}](https://pubmed.ncbi.nlm.nih.gov/{a.pmid}/)"]
@@ -206,7 +220,7 @@ def home_page(build: BuildRow, records: dict[str, EvidenceRecord], cited_by: dic
     derived = sum(bool(m.derived) for m in ms)
     links = sum(len(v) for v in cited_by.values())
     out = [
-        WIDE + f"# {cell(build.title)}",
+        titled(build.title) + f"# {cell(build.title)}",
         "",
         "Every number on these pages is shown next to the words of the abstract it was read from, "
         "with arithmetic self-checks. Built by `kb build` "

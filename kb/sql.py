@@ -60,23 +60,6 @@ def create(path: Path) -> Engine:
     return eng
 
 
-def measurement_locals(pmid: str, measurements: list[Measurement]) -> list[str]:
-    """Stable local names of an article's measurements (shared with the RDF side via kb.ids)."""
-    return ids.measurement_locals(
-        [
-            (
-                m.endpoint,
-                m.statistic,
-                m.timepoint or "",
-                f"grade {m.grade}" if m.grade else "",
-                m.arm or "",
-                m.subgroup or "",
-            )
-            for m in measurements
-        ]
-    )
-
-
 def record_rows(rec: EvidenceRecord, cited_by_ingested: int = 0) -> list[SQLModel]:
     """The rows that store one evidence record."""
     a, x, p = rec.article, rec.extraction, rec.provenance
@@ -141,7 +124,7 @@ def record_rows(rec: EvidenceRecord, cited_by_ingested: int = 0) -> list[SQLMode
         for i, iv in enumerate(x.interventions)
     ]
     for i, (m, local) in enumerate(
-        zip(x.measurements, measurement_locals(a.pmid, x.measurements), strict=True)
+        zip(x.measurements, ids.measurement_local_names(x.measurements), strict=True)
     ):
         rows.append(
             MeasurementRow(

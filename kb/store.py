@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kb.errors import KBError
+
 #: Folder of the Oxigraph store inside a build output.
 LOCATION = "oxigraph"
 
@@ -19,7 +21,7 @@ FORMATS = {
 }
 
 
-class StoreError(Exception):
+class StoreError(KBError):
     """The store cannot be loaded or opened; names the folder or file."""
 
 

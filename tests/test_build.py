@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, URIRef
+from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from kb import ids
-from kb.build import BuildSummary, build
+from kb.build import BuildError, BuildSummary, build
 from kb.cli import app
+from kb.errors import KBError
 from kb.manifest import ManifestError
 from kb.sources.base import SourceError
 from kb.vocab import CITO, KB
@@ -47,17 +49,19 @@ def test_sqlite_and_rdf_hold_the_same_records(seed_build: BuildSummary) -> None:
     assert sql_cites == rdf_cites and len(sql_cites) == 5
 
 
-def test_rebuild_is_idempotent(manifest_copy: Path, tmp_path: Path) -> None:
+def test_rebuild_is_idempotent(manifest_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same recorded build time twice
     out = tmp_path / "out"
     first = build(manifest_copy, out, with_site=False)
-    ttl = (out / "kb.ttl").read_bytes()
+    before = Graph().parse(out / "kb.ttl", format="turtle")
     second = build(manifest_copy, out, with_site=False)
-    assert (first.articles, first.measurements, first.citations) == (
+    assert (first.articles, first.measurements, first.citations, first.triples) == (
         second.articles,
         second.measurements,
         second.citations,
+        second.triples,
     )
-    assert len(Graph().parse(data=ttl, format="turtle")) == second.triples
+    assert isomorphic(before, Graph().parse(out / "kb.ttl", format="turtle"))
 
 
 def test_same_snapshot_twice_keeps_one(manifest_copy: Path, tmp_path: Path) -> None:
@@ -96,7 +100,11 @@ def _break(manifest: Path, how: str) -> Path:
         ("malformed", SourceError, "pubmed-31002989.txt: not a saved PubMed page"),
         ("hash", SourceError, "pubmed-31002989.txt: sha256 is"),
         ("unknown-key", ManifestError, r"manifest.toml: snapshot.0.reeder: Extra inputs"),
-        ("unknown-reader", KeyError, "unknown reader 'no-such-reader'"),
+        (
+            "unknown-reader",
+            ManifestError,
+            r"manifest.toml: snapshot.0.reader: unknown reader 'no-such-reader'",
+        ),
     ],
 )
 def test_bad_input_fails_and_keeps_previous_build(
@@ -126,3 +134,39 @@ def test_cli_build_summary(manifest_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for word in ("articles", "measurements", "citations", "triples", "pages", "seconds"):
         assert word in result.output
+
+
+def test_out_folder_that_is_not_a_build_is_never_replaced(manifest_copy: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("synthetic: not a build output", encoding="utf-8")
+    with pytest.raises(BuildError, match="is not a kb build output"):
+        build(manifest_copy, precious, with_site=False)
+    assert (precious / "notes.txt").read_text(encoding="utf-8") == "synthetic: not a build output"
+    with pytest.raises(BuildError, match="holding the manifest"):
+        build(manifest_copy, manifest_copy.parent, with_site=False)
+    assert manifest_copy.is_file()
+
+
+def test_plain_text_snapshot_needs_a_pmid(manifest_copy: Path, tmp_path: Path) -> None:
+    snap = manifest_copy.parent / "snapshots" / "synthetic-abstract.txt"
+    snap.write_text("Synthetic abstract: 3 of 10 patients responded.", encoding="utf-8")
+    with manifest_copy.open("a", encoding="utf-8") as fh:
+        fh.write('\n[[snapshot]]\npath = "snapshots/synthetic-abstract.txt"\nreader = "text"\n')
+    with pytest.raises(SourceError, match="synthetic-abstract.txt: no PMID"):
+        build(manifest_copy, tmp_path / "out", with_site=False)
+
+
+def test_snapshot_outside_the_manifest_folder(manifest_copy: Path, tmp_path: Path) -> None:
+    text = manifest_copy.read_text(encoding="utf-8")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_bytes((manifest_copy.parent / "snapshots" / "pubmed-31002989.txt").read_bytes())
+    manifest_copy.write_text(text.replace('path = "snapshots/pubmed-31002989.txt"', f'path = "{outside}"'))
+    with pytest.raises(SourceError, match="outside the manifest's folder"):
+        build(manifest_copy, tmp_path / "out", with_site=False)
+
+
+def test_bad_source_date_epoch(manifest_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(KBError, match="SOURCE_DATE_EPOCH must be whole seconds"):
+        build(manifest_copy, tmp_path / "out", with_site=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,34 @@ def test_a_failing_check_fails_the_build_and_keeps_the_previous_one(
 def test_check_names_a_missing_build(tmp_path: Path) -> None:
     with pytest.raises(CheckError, match="kb.ttl: missing"):
         check(tmp_path)
+
+
+def test_a_changed_field_value_is_reported_per_iri(gold_kb: tuple[Path, Graph], tmp_path: Path) -> None:
+    db, g = gold_kb
+    changed = tmp_path / "kb.sqlite"
+    shutil.copy(db, changed)
+    with sqlite3.connect(changed) as con:
+        iri, n = con.execute(
+            "SELECT iri, numerator FROM measurement WHERE numerator IS NOT NULL ORDER BY iri LIMIT 1"
+        ).fetchone()
+        con.execute("UPDATE measurement SET numerator = ? WHERE iri = ?", (n + 1, iri))
+        (pmid,) = con.execute("SELECT pmid FROM article ORDER BY pmid LIMIT 1").fetchone()
+        con.execute("UPDATE article SET title = 'Edited title' WHERE pmid = ?", (pmid,))
+    assert check_graph(db, g).ok  # the untouched copy agrees
+    report = check_graph(changed, g)
+    assert not report.ok
+    title_line, numerator_line = report.mismatches
+    assert numerator_line == f"measurements: {iri} numerator: kb.sqlite has {n + 1}, kb.ttl has {n}"
+    assert title_line.startswith(
+        f'articles: {ids.article(pmid)} title: kb.sqlite has "Edited title", kb.ttl has "'
+    )
+    assert "difference(s) between kb.sqlite and kb.ttl" in report.text()
+
+
+def test_shacl_report_names_the_generated_shapes(gold_kb: tuple[Path, Graph]) -> None:
+    db, good = gold_kb
+    g = Graph()
+    g += good
+    g.remove((_measurement(g), KB.endpoint, None))
+    text = check_graph(db, g).text()
+    assert "SHACL shapes generated from kb/records.py (published as schema/shapes.ttl)" in text

@@ -10,10 +10,11 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from kb import export, ids, rdf, schema
+from kb import export, ids, rdf, schema, store
 from kb.build import build
 from kb.cli import app
 from kb.vocab import CITO, KB
+from tests import synthetic
 from tests.conftest import MANIFEST
 from tests.seed_records import seed_records
 
@@ -86,3 +87,52 @@ def test_jsonld_uses_the_published_context(dataset: Dataset) -> None:
     m = next(n for i, n in nodes.items() if i.endswith("/measurement/cr-crh-proportion-2-cycles"))
     assert m["endpoint"] == "CR/CRh"  # kb: terms are short names in the context
     assert URIRef(m["@id"]) in set(rdf.union(dataset).subjects(RDF.type, KB.Measurement))
+
+
+def _store_triples(out: Path) -> int:
+    return len(store.open_read_only(store.location(out)))
+
+
+def test_export_replaces_kb_ttl_and_reloads_the_store(tmp_path: Path) -> None:
+    """Synthetic: a store loaded from two articles follows kb.ttl when export rewrites it."""
+    records, citations = synthetic.small()
+    out = synthetic.write_kb(records[:2], [], tmp_path / "build")
+    before = _store_triples(out)
+    written = export.write(rdf.build_dataset(records, citations), out, ("ttl",))
+    assert written == [out / "kb.ttl", store.location(out)]
+    g = Graph().parse(out / "kb.ttl", format="turtle")
+    assert _store_triples(out) == len(g) > before
+    added = ids.article(records[-1].article.pmid)
+    assert store.open_read_only(store.location(out)).query(f"ASK {{ <{added}> ?p ?o }}")
+    assert sorted(p.name for p in out.iterdir()) == ["kb.nq", "kb.ttl", "oxigraph"]  # no temp files left
+
+
+def test_a_failed_export_leaves_the_old_file_and_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records, citations = synthetic.small()
+    out = synthetic.write_kb(records[:2], [], tmp_path / "build")
+    old_ttl, old_count = (out / "kb.ttl").read_bytes(), _store_triples(out)
+    dataset = rdf.build_dataset(records, citations)
+
+    def broken_load(source: Path, target: Path) -> int:
+        target.mkdir(parents=True)
+        raise store.StoreError(f"{source}: synthetic failure")
+
+    monkeypatch.setattr(store, "load", broken_load)
+    with pytest.raises(store.StoreError, match="synthetic failure"):
+        export.write(dataset, out, ("ttl",))
+    # kb.ttl was replaced whole (it is the new file); the store is the old one, intact.
+    assert Graph().parse(out / "kb.ttl", format="turtle")
+    assert _store_triples(out) == old_count
+    monkeypatch.undo()
+
+    def broken_render(ds: Dataset, fmt: str, merged: Graph | None = None) -> str:
+        raise RuntimeError("synthetic failure while serialising")
+
+    (out / "kb.ttl").write_bytes(old_ttl)
+    monkeypatch.setattr(export, "render", broken_render)
+    with pytest.raises(RuntimeError):
+        export.write(dataset, out, ("ttl",))
+    assert (out / "kb.ttl").read_bytes() == old_ttl
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -89,10 +90,12 @@ def test_deletion_removes_articles_and_their_citations_from_every_store(tmp_path
     update = tmp_path / "synthetic-update.xml"
     _synthetic_update(update, ["30158200", "35196497"])
     manifest = tmp_path / "manifest.toml"
-    source = (DATA / "pubmed" / "ncbiutils" / "pubmed.xml").resolve()
+    # snapshots live beside their manifest (provenance keeps paths relative to it)
+    source = tmp_path / "pubmed.xml"
+    shutil.copyfile(DATA / "pubmed" / "ncbiutils" / "pubmed.xml", source)
     manifest.write_text(
         '[kb]\nname = "deletions"\ntitle = "t"\nseed_pmids = ["24792780"]\n\n'
-        f'[[snapshot]]\npath = "{source}"\nreader = "pubmed-xml"\n\n'
+        f'[[snapshot]]\npath = "{source.name}"\nreader = "pubmed-xml"\n\n'
         f'[[snapshot]]\npath = "{update.name}"\nreader = "pubmed-xml"\n',
         encoding="utf-8",
     )

@@ -29,10 +29,8 @@ def _one(g: Graph, s: URIRef, path: str) -> object:
 
 
 def _measurement_iris(rec: EvidenceRecord) -> list[URIRef]:
-    from kb.sql import measurement_locals
-
-    ms = rec.extraction.measurements
-    return [ids.measurement(rec.article.pmid, local) for local in measurement_locals(rec.article.pmid, ms)]
+    names = ids.measurement_local_names(rec.extraction.measurements)
+    return [ids.measurement(rec.article.pmid, local) for local in names]
 
 
 def test_every_gold_number_is_on_the_fhir_statistic(seed: tuple[list[EvidenceRecord], Graph]) -> None:

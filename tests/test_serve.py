@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import socket
 import sys
 from collections.abc import Iterator
@@ -114,17 +115,33 @@ def test_server_stops_a_query_at_its_timeout(seed_kb: Path) -> None:
             q.ask(q.HttpEngine(endpoint.url, timeout_s=60), endless)
 
 
+def _non_loopback_address() -> str | None:
+    """This host's address on its outgoing interface, or None when it has only loopback.
+
+    connect() on a UDP socket sends no packet: it only asks the kernel which local address would
+    be used to reach 192.0.2.1 (TEST-NET-1, never routed), so this stays offline.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = ipaddress.ip_address(s.getsockname()[0])
+    return None if address.is_loopback or address.is_unspecified else str(address)
+
+
 def test_binds_to_loopback_by_default(seed_kb: Path, seed_endpoint: str) -> None:
     argv = serve.read_only_command(seed_kb, serve.DEFAULT_HOST, 7878, serve.DEFAULT_TIMEOUT_S)
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:7878" and "serve-read-only" in argv
+
+
+def test_is_not_reachable_on_a_non_loopback_address(seed_endpoint: str) -> None:
+    outside = _non_loopback_address()
+    if outside is None:
+        pytest.skip("this host has no non-loopback IPv4 address to try the endpoint on")
     port = int(seed_endpoint.rsplit(":", 1)[1].split("/")[0])
-    try:
-        outside = socket.gethostbyname(socket.gethostname())
-    except OSError:
-        outside = "127.0.0.1"
-    if not outside.startswith("127."):
-        with pytest.raises(OSError):
-            socket.create_connection((outside, port), timeout=2).close()
+    with pytest.raises(OSError):
+        socket.create_connection((outside, port), timeout=2).close()
 
 
 def test_serve_without_a_store_fails_clearly(tmp_path: Path) -> None:

@@ -259,3 +259,44 @@ def test_quote_context_stays_in_its_sentence() -> None:
     assert (before, after) == ("Of 120 patients, ", " responded;")
     before, after = in_context(text, 0, 5, width=8)
     assert before == "" and after.endswith("…")
+
+
+HOSTILE = "Bad </title><script>alert(1)</script> trial &lt;script&gt;"
+
+
+def test_a_hostile_article_title_never_becomes_markup(tmp_path: Path) -> None:
+    """Synthetic: a PubMed-style title carrying a script tag (and its escaped form) builds inert."""
+    from kb import site, sql
+    from kb.tables import BuildRow
+    from tests.synthetic import Paper, write_kb
+
+    abstract = "Of 40 adults, 18 of 40 patients (45%) reached complete remission."
+    rec = Paper(
+        pmid="900100",
+        title=HOSTILE,
+        abstract=abstract,
+        measurements=[
+            {
+                "kind": "outcome",
+                "endpoint": "complete remission",
+                "statistic": "proportion",
+                "quote": "18 of 40",
+            }
+        ],
+    ).record()
+    out = write_kb([rec], [], tmp_path / "build")
+    row = BuildRow(
+        name="t", title=HOSTILE, run_at="2026-01-01T00:00:00Z", kb_version="0", manifest_sha256="0" * 64
+    )
+    sql.write(out / "kb.sqlite", [rec], [], row)
+    site.render_and_build(out)
+    pages = list((out / "site").rglob("*.html"))
+    assert out / "site" / "articles" / "900100.html" in pages
+    for page in pages:
+        assert "<script>alert" not in page.read_text(encoding="utf-8").lower(), page
+        # No element may come from the title: every <script> of the page is the theme's own.
+        for script in _page(page).iter("script"):
+            assert "alert(1)" not in (script.text or ""), page
+    # The words of the title still reach the reader, as text.
+    title = _page(out / "site" / "articles" / "900100.html").findtext(".//title") or ""
+    assert "alert(1)" in title and "trial" in title

@@ -159,7 +159,7 @@ _NOT_AN_ITEM = re.compile(
     re.IGNORECASE,
 )
 _LIST_SEPARATOR = re.compile(
-    r"[,;:]|\b(?:and|or|including|included|includes|followed\s+by|such\s+as|were|was)\b", re.IGNORECASE
+    r"[,;:]|\b(?:and|or|including|included|includes|followed\s+by|such\s+as)\b", re.IGNORECASE
 )
 
 
@@ -169,6 +169,8 @@ def _list_item_label(text: str, s: Sentence, m: Mention, hit: EndpointHit | None
     "complications included wound dehiscence (3%), seroma (2%)": the numbers are of the items, not of
     "complications" itself.
     """
+    if m.shape not in ("count", "proportion", "percent"):
+        return None  # values and estimates follow the endpoint they measure
     a, _ = _clause_bounds(text, s, m.anchor)
     op = _bracket_open(text, max(a, m.anchor - 200), m.anchor)
     if op is None or (hit is not None and hit.start < m.anchor and hit.end > op):
@@ -264,11 +266,11 @@ def _fallback_endpoint(text: str, s: Sentence, m: Mention) -> str:
 
 
 # Brackets that hold numbers, statistics or test names rather than words of an endpoint.
-_BRACKETED_STATS = re.compile(r"[(\[][^()\[\]]{0,40}?(?:\d|\b(?:SD|SE|SEM|IQR|range|P|n|CI)\b)[^()\[\]]{0,40}[)\]]")
-# Words of a label that carry no meaning of their own: statistics, units, list and comparison words.
-_LABEL_NOISE = frozenset(
-    "sd se sem iqr ci p n vs versus mm cm ml mg kg min mins h hr hrs s sec ms d".split()
+_BRACKETED_STATS = re.compile(
+    r"[(\[][^()\[\]]{0,40}?(?:\d|\b(?:SD|SE|SEM|IQR|range|P|n|CI)\b)[^()\[\]]{0,40}[)\]]"
 )
+# Words of a label that carry no meaning of their own: statistics, units, list and comparison words.
+_LABEL_NOISE = frozenset("sd se sem iqr ci p n vs versus mm cm ml mg kg min mins h hr hrs s sec ms d".split())
 _LABEL_EDGE = frozenset(
     "the a an of in at to for with by on and or than from who which that was were is are having had has "
     "its their these those this all both each only".split()
@@ -312,8 +314,8 @@ def _timepoint(text: str, s: Sentence, m: Mention, blocks: list[Interval]) -> st
 def _norm_time(raw: str) -> str:
     t = re.sub(r"\s+", " ", raw.replace("\u00a0", " ")).strip()
     t = re.sub(
-        r"^(?:at|within|after|by|over|during|in|for|up to|from\s.*?\b(?:to|until|through))\s+(?:the\s+|a\s+|an\s+)?"
-        r"(?:first\s+|initial\s+|maximum\s+of\s+)?",
+        r"^(?:at|within|after|by|over|during|in|for|up to|from\s.*?\b(?:to|until|through))\s+"
+        r"(?:the\s+|a\s+|an\s+)?(?:first\s+|initial\s+|maximum\s+of\s+)?",
         "",
         t,
         flags=re.I,
@@ -489,6 +491,12 @@ def _infer_denominator(ctx: Context, m: Mention, arm: str | None) -> int | None:
     return ok[0] if len(set(ok)) == 1 else None
 
 
+def _sizes_previous_share(text: str, sent_start: int, off: int) -> bool:
+    """True when the "n = k" at ``off`` closes a share reported just before it in the sentence."""
+    before = text[max(sent_start, off - 70) : off]
+    return re.search(r"%[^%;]*[(\[][\s\u00a0]*[nN][\s\u00a0]*=[\s\u00a0]*$", before) is not None
+
+
 def _is_subcount(text: str, s: Sentence, m: Mention) -> bool:
     """A count that details a preceding count: "including 5 due to ...", "(one had ...; one had ...)"."""
     if m.shape != "count":
@@ -564,6 +572,8 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
     if P.DEFINITION.search(text, a, b):
         return False  # "Success was defined as an IOP of 6-21 mm Hg": a criterion, not a result
     if m.shape in ("count", "proportion", "percent"):
+        if P.SAMPLE_COMPOSITION.search(text, a, b):
+            return False  # "Parents (58%), siblings (18%) ... formed the sample"
         if P.BASELINE.search(win) or (m.shape != "percent" and _enrolment(text, s, m)):
             return False
         if m.percent is not None and not 0 <= m.percent <= 100:
@@ -589,6 +599,15 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
         for off, _v in ctx.denominators:
             if off == m.anchor:
                 return False
+        first = m.numbers[0] if m.numbers else None
+        if (
+            first is not None
+            and first.is_word
+            and re.search(r"\bthe\s+$", text[max(s.start, m.anchor - 5) : m.anchor])
+        ):
+            return False  # "the two most frequent adverse events": a rank, not a count of patients
+        if re.search(r"(?<![\w-])[A-Z]{2,6}[\s\u00a0-]$", text[max(s.start, m.anchor - 8) : m.anchor]):
+            return False  # "HPV 11 infections", "CD 34 cells": a type named by a number
         if hit is None and not P.EVENT_VERB.search(win):
             return False
     if m.shape == "value":
@@ -803,7 +822,9 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
             marker = None
             for off, v in ctx.denominators:
                 if s.start <= off < m.anchor and (numerator is None or v >= numerator):
-                    marker = v
+                    # "13% (95% CI, 5-27) for low-risk men (n=41), 41% for ...": an n printed after a
+                    # share sizes that share's group, not the groups reported after it
+                    marker = None if _sizes_previous_share(text, s.start, off) else v
             if m.anchor in listed:
                 denominator = listed[m.anchor]
                 derived.append("denominator")

@@ -435,9 +435,24 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         by_num[n.start] = ment
         used.add(i)
     out.sort(key=lambda m: m.anchor)
-    for mt in out:
-        if mt.shape == "percent" and mt.percent is not None:
-            _n_beside_percent(text, start, mt)
+    merged: set[int] = set()
+    for idx, mt in enumerate(out):
+        if mt.shape != "percent" or mt.percent is None:
+            continue
+        prev = out[idx - 1] if idx > 0 else None
+        if (
+            prev is not None
+            and prev.shape == "count"
+            and re.fullmatch(rf"{sp}*[;,]{sp}*", text[prev.end : mt.start])
+            and re.search(rf"[(\[]{sp}*$", text[max(start, prev.start - 3) : prev.start])
+        ):
+            # "(53 participants; 38.7%)": one count with its share
+            prev.shape, prev.percent, prev.end = "proportion", mt.percent, mt.end
+            prev.numbers = prev.numbers + mt.numbers
+            merged.add(idx)
+            continue
+        _n_beside_percent(text, start, mt)
+    out = [mt for idx, mt in enumerate(out) if idx not in merged]
     # Attach CIs and p-values to the estimate they follow.
     for mt in out:
         ci = _ci_after(text, mt.end, end, blocks)

@@ -104,21 +104,18 @@ NOT_RESULT = re.compile(
     rf"|(?P<year>(?<![\w.\u00b7])(?:19[5-9]\d|20[0-4]\d)(?![\w%.\u00b7]))"
     rf"|(?P<ratio>\b\d+:\d+\b(?![.\u00b7]\d))"
     rf"|(?P<orabove>{DEC_START}{SP}*(?:%|[A-Za-z]{{1,10}})?(?:{SP}*\([^()]{{0,6}}\))?{SP}+or{SP}+(?:greater|more|higher|less|lower|above|below|fewer)\b)"
-    rf"|(?P<threshold>(?:[<>\u2264\u2265]|&lt;|&gt;){SP}*=?{SP}*{DEC}|(?:less|more|greater|fewer|higher|lower|larger|smaller|longer|shorter|older|younger|bigger|wider){SP}+than{SP}+(?:{NUMBER})(?:{SP}*[^\s\d,;]{{1,8}})?(?:{SP}*(?:and|or|,){SP}*{DEC})?|\bat{SP}+least{SP}+(?:{NUMBER})|\bup{SP}+to{SP}+(?:{NUMBER})"
+    rf"|(?P<threshold>(?:[<>\u2264\u2265]|&lt;|&gt;){SP}*=?{SP}*{DEC}(?:{SP}*(?:and|or|,|to){SP}+{DEC}(?![\w.\u00b7%]))?|(?:less|more|greater|fewer|higher|lower|larger|smaller|longer|shorter|older|younger|bigger|wider){SP}+than{SP}+(?:{NUMBER})(?:{SP}*[^\s\d,;]{{1,8}})?(?:{SP}*(?:and|or|,){SP}*{DEC})?|\bat{SP}+least{SP}+(?:{NUMBER})|\bup{SP}+to{SP}+(?:{NUMBER})"
     rf"|\b(?:above|below|exceeding|beyond|under){SP}+(?:a{SP}+|the{SP}+)?(?:(?:cut-?off|threshold|level|value){SP}+(?:of{SP}+)?)?{DEC_START}"
     rf"|\b(?:cut-?off|threshold)(?:{SP}+(?:value|level|point))?{SP}+(?:of|was|at|=|:){SP}*{DEC_START})"
     rf"|(?P<age>\baged?{SP}+(?:of{SP}+)?(?:{DEC})(?:{SP}*(?:-|\u2013|to){SP}*{DEC})?|{DEC_START}{SP}*(?:years?|yrs?){SP}+(?:of{SP}+age|old))"
     rf"|(?P<label>(?i:\b(?:phase|stage|grade|group|arm|cohort|type|class|level|day|days|visit|cycle|cycles|week|month|year|version|study|trial|part|step|T|NCT|ISRCTN)s?{SP}*(?:[IV]+|\d+)(?:{SP}*(?:-|/|and|or|\u2013|through|to){SP}*\d+)?\b))"
     rf"|(?P<n>\(?\b[nN]{SP}*={SP}*\d+(?:{SP}+each)?\)?)"
-    rf"|(?P<temp>{DEC_START}{SP}*\u00b0{SP}?[CF])",
+    rf"|(?P<temp>{DEC_START}{SP}*\u00b0{SP}?[CF])"
+    # a place or distance at which something was measured: "at 15 cm", "at 1 mm under the crest"
+    rf"|(?P<position>\bat{SP}+(?:a{SP}+distance{SP}+of{SP}+)?{DEC}{SP}*(?:cm|mm|m|meters?|metres?|feet|ft|inches)\b)"
+    # exposure time, not people: "285,332 person-years"
+    rf"|(?P<persontime>{DEC_START}{SP}*(?:person|patient|man|woman|child)[-{SP[1:-1]}]?(?:years?|months?|days?)\b)",
 )
-
-# "48% (n = 94)", "28% [n = 176/629]" and "(n = 55; 77.5%)": an n written beside a share counts the share's
-# patients (it is the numerator, with its denominator when written as n/N), not a group size.
-N_AFTER_PERCENT = re.compile(
-    rf"^{SP}*[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+)(?:{SP}*/{SP}*(?P<d>\d+))?{SP}*[)\];,]"
-)
-N_BEFORE_PERCENT = re.compile(rf"[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+){SP}*[;,]{SP}*$")
 
 # Effect estimates between groups and their keyword.
 EFFECT = re.compile(
@@ -162,6 +159,13 @@ COUNT_NOUN = (
     r"people|individuals?|cases?|volunteers|responders?|survivors|births|deliveries|pregnancies|deaths|"
     r"events?|episodes?|eyes|teeth|lesions|embryos|infections|hospitali[sz]ations|admissions|recipients)"
 )
+# "48% (n = 94)", "28% [n = 176/629]" and "(n = 55; 77.5%)": an n written beside a share counts the share's
+# patients (it is the numerator, with its denominator when written as n/N), not a group size.
+N_AFTER_PERCENT = re.compile(
+    rf"^{SP}*[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+)(?:{SP}*/{SP}*(?P<d>\d+))?{SP}*[)\];,]"
+)
+N_BEFORE_PERCENT = re.compile(rf"[(\[]{SP}*[nN]{SP}*={SP}*(?P<k>\d+){SP}*[;,]{SP}*$")
+
 COUNT_AFTER = re.compile(
     rf"(?i)^(?:{SP}+(?:[A-Za-z][\w/-]*)){{0,2}}?{SP}+{COUNT_NOUN}\b"
     rf"|^{SP}+(?:of{SP}+(?:whom|these|them|which|those)|due{SP}+to|died|developed|experienced|achieved|had|have|"
@@ -188,7 +192,8 @@ GROUP_DESCRIPTION_AFTER = re.compile(
     re.IGNORECASE,
 )
 GROUP_DESCRIPTION_BEFORE = re.compile(
-    rf"(?:\d|\b(?i:{WORD_NUMBER})){SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:of|from){SP}+$", re.IGNORECASE
+    rf"(?:\d|\b(?i:{WORD_NUMBER})){SP}+(?:[\w-]+{SP}+){{0,2}}?{COUNT_NOUN}{SP}+(?:of|from){SP}+$",
+    re.IGNORECASE,
 )
 SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
 DENOM_MARKER = re.compile(
@@ -196,6 +201,14 @@ DENOM_MARKER = re.compile(
     rf"\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
     rf"(?:(?:remaining|evaluable|assessable|analy[sz]ed|eligible){SP}+)?(?P<num>{NUMBER}){SP}+(?:(?!and\b)[a-z-]+{SP}+){{0,2}}?{COUNT_NOUN}\b"
     rf"(?!{SP}+(?:had|experienced|developed|achieved|have|in{SP}+the))",
+    re.IGNORECASE,
+)
+
+# A clause that describes who made up the sample (read over the whole clause, wherever the cue stands).
+SAMPLE_COMPOSITION = re.compile(
+    r"\b(?:(?:formed|made\s+up|constituted)\s+the\s+(?:study\s+)?(?:sample|cohort|population)|"
+    r"(?:baseline|demographic|clinical)\s+characteristics|demographics|(?:were|was)\s+(?:predominantly|mostly)|"
+    r"the\s+(?:most\s+common|leading|main)\s+(?:indications?|diagnos[ie]s|causes?\s+of\s+(?:admission|referral)))\b",
     re.IGNORECASE,
 )
 
@@ -220,7 +233,7 @@ BASELINE = re.compile(
     # who the patients were and what was done to them, reported in Results before the outcomes
     r"(?<!\bin\s)(?<!among\s)(?:females|males)|gender|sex|ethnicity|comorbidit(?:y|ies)|indications?|"
     r"(?:procedures?|operations?|surger(?:y|ies))\s+(?:was|were)\s+performed|most\s+commonly\s+performed|"
-    r"(?:consisted|comprised)\s+of)\b",
+    r"(?:consisted|comprised)\s+of|already|formed\s+the\s+(?:study\s+)?sample|(?:were|was)\s+(?:predominantly|mostly))\b",
     re.IGNORECASE,
 )
 EVENT_VERB = re.compile(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
+from kb.errors import KBError
 from kb.records import Article, Citation, Deletion, Record
 
 
@@ -27,7 +28,7 @@ class Skipped(Record):
 SourceItem = Article | Citation | Deletion | Skipped
 
 
-class SourceError(Exception):
+class SourceError(KBError):
     """A snapshot that cannot be read at all; names the file and, where known, the line."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
