@@ -157,12 +157,12 @@ def test_plain_text_snapshot_needs_a_pmid(manifest_copy: Path, tmp_path: Path) -
         build(manifest_copy, tmp_path / "out", with_site=False)
 
 
-def test_snapshot_outside_the_manifest_folder(manifest_copy: Path, tmp_path: Path) -> None:
+def test_absolute_snapshot_path_is_refused(manifest_copy: Path, tmp_path: Path) -> None:
     text = manifest_copy.read_text(encoding="utf-8")
     outside = tmp_path / "elsewhere.txt"
     outside.write_bytes((manifest_copy.parent / "snapshots" / "pubmed-31002989.txt").read_bytes())
     manifest_copy.write_text(text.replace('path = "snapshots/pubmed-31002989.txt"', f'path = "{outside}"'))
-    with pytest.raises(SourceError, match="outside the manifest's folder"):
+    with pytest.raises(SourceError, match="must be relative to the manifest's folder"):
         build(manifest_copy, tmp_path / "out", with_site=False)
 
 
