@@ -119,6 +119,8 @@ def resolve(query: str, queries_dir: Path = QUERIES) -> Question:
             raise QueryError(f"{query}: no such query file (and no query of that name in {queries_dir})")
         return Question(path.stem, path.read_text(encoding="utf-8"), path)
     if re.fullmatch(r"[\w.-]+", query):
+        if not queries_dir.is_dir():  # queries/ is in the source checkout, not in a wheel
+            raise QueryError(f"unknown query {query!r}: no query library at {queries_dir} (use a .rq path)")
         known = ", ".join(sorted(p.stem for p in queries_dir.glob("*.rq")))
         raise QueryError(f"unknown query {query!r}; known: {known}")
     return Question("inline", query)

@@ -424,10 +424,16 @@ def render_and_build(out: Path, config_file: Path | None = None, progress: Progr
     """Copy the hand-written pages, add the generated ones, and run ``mkdocs build --strict``."""
     config_file = config_file or ROOT / "mkdocs.yml"
     hand = config_file.parent / "site"
+    if not config_file.is_file() or not hand.is_dir():
+        # mkdocs.yml and site/ live in the source checkout, not in an installed wheel
+        raise SiteError(
+            f"{config_file}: the site's sources (mkdocs.yml, site/) are not here; build the site "
+            "from a source checkout installed with `pip install -e .`, or pass --no-site"
+        )
     docs = out / "docs"
     clash = [g for g in GENERATED if (hand / g).exists()]
     if clash:
-        raise RuntimeError(f"{hand}: hand-written pages use generated names: {', '.join(clash)}")
+        raise SiteError(f"{hand}: hand-written pages use generated names: {', '.join(clash)}")
     shutil.copytree(hand, docs)
     pages = render(out / "kb.sqlite", docs)
     cfg = load_config(str(config_file), docs_dir=str(docs), site_dir=str(out / "site"), strict=True)
