@@ -8,7 +8,7 @@ from kb.extract.text import background_sentences, find_sections, methods_sentenc
 from kb.records import Article, Extraction, Measurement
 
 NAME = "kb.extract"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 
 
 def extract(article: Article) -> Extraction:

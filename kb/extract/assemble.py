@@ -12,6 +12,7 @@ from kb.extract import patterns as P
 from kb.extract.checks import decimals, integer_share_exists, percent_agrees, rounding_tolerance, run_checks
 from kb.extract.lexicon import EndpointHit
 from kb.extract.mentions import Interval, Mention, find_mentions
+from kb.extract.numbers import WORD_NUMBER as WORD_NUMBER_RE
 from kb.extract.numbers import as_int, parse_number
 from kb.extract.text import Sentence
 from kb.records import Measurement, Span
@@ -564,6 +565,72 @@ def _enrolment(text: str, s: Sentence, m: Mention) -> bool:
     return _ENROL_BEFORE.search(text, max(a, m.anchor - 40), m.anchor) is not None
 
 
+def _predicate(text: str, m: Mention, clause_end: int) -> str:
+    """What a count or share is said to be or have: the words after it, to the next number or clause end."""
+    first_end = m.numbers[0].end if m.numbers else m.end
+    start = max(m.end, first_end)
+    tail = text[start : min(clause_end, start + 100)]
+    cut = re.search(r"[;]|\d|\b(?:while|whereas|but|compared)\b", tail)
+    return tail[: cut.start()] if cut else tail
+
+
+def baseline_state(text: str, s: Sentence, m: Mention) -> bool:
+    """True when a count or share describes who the patients were at the start, not what happened to them.
+
+    "Eight patients (14.3%) had a positive family history", "62 (55.9%) injuries were penetrating",
+    "Mechanism of injury was blunt in 307 patients": presentation, history, comorbidity, disease type or
+    severity and sites involved. A clause that places the state after the intervention keeps the number.
+    """
+    if m.shape not in ("count", "proportion", "percent"):
+        return False
+    a, b = _clause_bounds(text, s, m.anchor)
+    pred = _predicate(text, m, b)
+    before = text[max(a, m.anchor - 80) : m.anchor]
+    if not (P.BASELINE_STATE.search(pred) or P.BASELINE_SUBJECT.search(before)):
+        return False
+    # the number's own predicate and what leads up to it, not a later clause about other patients
+    return P.OUTCOME_TIME.search(text[a : m.anchor] + " " + pred) is None
+
+
+def _elliptic(text: str, s: Sentence, m: Mention, previous: Mention) -> bool:
+    """True when ``m`` shares the verb of the number before it ("19 had moderate disease and 37 severe")."""
+    a, b = _clause_bounds(text, s, m.anchor)
+    if previous.anchor < a:
+        return False
+    pred = _predicate(text, m, b)
+    gap = text[previous.end : m.start]
+    return (
+        re.search(r"[A-Za-z]{3}", pred) is not None
+        and len(re.findall(r"[A-Za-z]+", pred)) <= 5
+        and P.ANY_VERB.search(pred) is None
+        and _ELLIPSIS_GAP.search(gap.rstrip()) is not None
+        and P.OUTCOME_TIME.search(gap + " " + pred) is None
+    )
+
+
+# How an elliptic list item follows the one before it: "..., and 37", "... or 12", "... (".
+_ELLIPSIS_GAP = re.compile(r"(?:,|\band|\bor|\()$")
+
+
+def _baseline_word(text: str, s: Sentence, m: Mention, win: str) -> bool:
+    """A baseline word near the number, unless it belongs to an earlier number and this one reports an event.
+
+    "12 (21%) had a history of diabetes and 8 (14%) died": "history of" describes the 12, not the 8.
+    """
+    bm = P.BASELINE.search(win)
+    if bm is None:
+        return False
+    a, b = _clause_bounds(text, s, m.anchor)
+    win_start = max(a, m.anchor - 70)
+    if win_start + bm.start() >= m.anchor:
+        return True  # the word follows the number: it is said of it
+    # an earlier number that the word follows, with this number's own predicate after it
+    earlier = text[win_start : win_start + bm.start()]
+    if not re.search(rf"\d|\b(?i:{WORD_NUMBER_RE})\b", earlier):
+        return True
+    return P.OUTCOME_TIME.search(_predicate(text, m, b)) is None
+
+
 def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> bool:
     """Precision rules: drop enrolment, baseline, protocol and unanchored numbers."""
     text = ctx.text
@@ -574,7 +641,9 @@ def _keep(ctx: Context, s: Sentence, m: Mention, hit: EndpointHit | None) -> boo
     if m.shape in ("count", "proportion", "percent"):
         if P.SAMPLE_COMPOSITION.search(text, a, b):
             return False  # "Parents (58%), siblings (18%) ... formed the sample"
-        if P.BASELINE.search(win) or (m.shape != "percent" and _enrolment(text, s, m)):
+        if _baseline_word(text, s, m, win) or (m.shape != "percent" and _enrolment(text, s, m)):
+            return False
+        if baseline_state(text, s, m):
             return False
         if m.percent is not None and not 0 <= m.percent <= 100:
             return False
@@ -753,8 +822,16 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
     grades = [(b, _grade(b.data[0])) for b in blocks if b.kind == "grade"]
     resp = [r.start() for r in P.RESPECTIVELY.finditer(text, s.start, s.end)]
     chosen: list[tuple[Mention, EndpointHit | None]] = []
+    last_baseline: Mention | None = None  # the last number dropped as a baseline state, for ellipses
     for m in mentions:
         hit = _choose_endpoint(text, s, m, hits)
+        if baseline_state(text, s, m):
+            last_baseline = m
+            continue
+        if last_baseline is not None and m.shape in ("count", "proportion", "percent"):
+            if _elliptic(text, s, m, last_baseline):
+                continue  # "... had moderate disease and 37 (66.1%) severe"
+            last_baseline = None
         if _keep(ctx, s, m, hit):
             chosen.append((m, hit))
     chosen = _pair_respectively(text, s, chosen, hits)

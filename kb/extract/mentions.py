@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kb.extract import patterns as P
+from kb.extract.checks import decimals, percent_agrees, rounding_tolerance
 from kb.extract.numbers import Number, find_numbers
 
 _SP = P.SP
@@ -304,19 +305,30 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             )
             used.update({i, j})
             k = nxt(j, rf"(?:{sp}+[a-z][\w-]*){{0,4}}{sp}*[(\[]{sp}*")
+            worded = False
+            if k is None:
+                # "33 of the 34 patients (remission rate 97.1 %)": words name the share inside the bracket
+                k = nxt(j, rf"(?:{sp}+[a-z][\w-]*){{0,4}}{sp}*[(\[]{_WORDED_SHARE}")
+                worded = True
             plen = _percent_sign_length(text, nums[k].end) if k is not None else None
-            if k is not None and plen is not None:
+            if (
+                k is not None
+                and plen is not None
+                and (not worded or _share_agrees(int(n.value), int(nums[j].value), nums[k]))
+            ):
                 ment.percent = nums[k].value
                 ment.end = nums[k].end + plen
                 used.add(k)
             out.append(ment)
             continue
         # n (x%) [of N]
-        j = (
-            nxt(i, rf"(?:{sp}+(?!{P.TIME_UNIT}\b|{_NOT_COUNTED}\b)[A-Za-z][\w-]*){{0,2}}{sp}*[(\[]{sp}*")
-            if n.is_integer
-            else None
-        )
+        count_gap = rf"(?:{sp}+(?!{P.TIME_UNIT}\b|{_NOT_COUNTED}\b)[A-Za-z][\w-]*){{0,2}}{sp}*[(\[]"
+        j = nxt(i, rf"{count_gap}{sp}*") if n.is_integer else None
+        if j is None and n.is_integer:
+            # "12 patients (relapse rate 21.4%)": kept only when some whole N gives that share of n
+            j = nxt(i, rf"{count_gap}{_WORDED_SHARE}")
+            if j is not None and not _share_agrees(int(n.value), None, nums[j]):
+                j = None
         plen = _percent_sign_length(text, nums[j].end) if j is not None else None
         if j is not None and plen is not None:
             pe = nums[j].end + plen
@@ -451,6 +463,20 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             prev.numbers = prev.numbers + mt.numbers
             merged.add(idx)
             continue
+        if (
+            prev is not None
+            and prev.shape in ("proportion", "count")
+            and prev.numerator is not None
+            and prev.denominator is not None
+            and prev.percent is None
+            and _RESTATED_SHARE.fullmatch(text[prev.end : mt.start])
+            and _share_agrees(prev.numerator, prev.denominator, mt.numbers[0])
+        ):
+            # "33 of 34 patients achieved a CR, a remission rate of 97.1%": one result written twice
+            prev.shape, prev.percent, prev.end = "proportion", mt.percent, mt.end
+            prev.numbers = prev.numbers + mt.numbers
+            merged.add(idx)
+            continue
         _n_beside_percent(text, start, mt)
     out = [mt for idx, mt in enumerate(out) if idx not in merged]
     # Attach CIs and p-values to the estimate they follow.
@@ -468,6 +494,11 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
     return out, blocks
 
 
+_COUNT_AFTER_PERCENT = re.compile(
+    rf"^{_SP}*[(\[]{_SP}*(?P<k>\d+){_SP}+(?:[a-z-]+{_SP}+)?{P.COUNT_NOUN}{_SP}*[)\];,]", re.IGNORECASE
+)
+
+
 def _n_beside_percent(text: str, sent_start: int, mt: Mention) -> None:
     """Read "x% (n = k)", "x% [n = k/N]" and "(n = k; x%)" as a share with its count."""
     after = P.N_AFTER_PERCENT.match(text[mt.end : mt.end + 30])
@@ -478,11 +509,48 @@ def _n_beside_percent(text: str, sent_start: int, mt: Mention) -> None:
         end = mt.end + after.end() - (1 if after.group().endswith((";", ",")) else 0)
     elif before:
         k, end = int(before["k"]), mt.end
+    if k is None:
+        # "Thirty-nine percent (19 eyes)": the count of the share, when some whole N gives that percent
+        counted = _COUNT_AFTER_PERCENT.match(text[mt.end : mt.end + 60])
+        if counted and mt.numbers and _share_agrees(int(counted["k"]), None, mt.numbers[0]):
+            k, end = int(counted["k"]), mt.end + counted.end() - 1
     if k is None or (d is not None and d < k):
         return
     mt.shape = "proportion"
     mt.numerator, mt.denominator = k, d
     mt.end = end
+
+
+# Words that name a share inside a bracket before its percent: "(remission rate 97.1 %)", "(rate: 21%)".
+_WORDED_SHARE = (
+    rf"{_SP}*(?:[A-Za-z][\w/-]*{_SP}+){{0,2}}(?i:rates?|proportion|percentage|incidence|frequency|prevalence)"
+    rf"{_SP}*(?:[:=,]|of|was|were)?{_SP}*"
+)
+
+
+# Between "n of N" and a percent that restates it: a few words ending in a rate word, no other number.
+_RESTATED_SHARE = re.compile(
+    rf"[^\d%;.()\[\]]{{0,60}}?\b(?i:rates?|proportion|percentage|i\.e\.)"
+    rf"(?:{_SP}+(?i:of|was|were|is))?{_SP}*[:=,]?{_SP}*(?:[(\[]{_SP}*)?"
+)
+
+
+def _share_agrees(numerator: int, denominator: int | None, pct: Number) -> bool:
+    """True when a percent printed near a count is that count's share (n/N within the printed rounding).
+
+    Without N, some whole N >= n must give the percent: "12 patients (rate 21.4%)" -> 12/56.
+    """
+    if not 0 < pct.value <= 100:
+        return False
+    tol = rounding_tolerance(decimals(pct.text))
+    if denominator is not None:
+        return percent_agrees(numerator, denominator, pct.value, tol)
+    if numerator == 0:
+        return False
+    guess = round(100.0 * numerator / pct.value)
+    return any(
+        c >= numerator and percent_agrees(numerator, c, pct.value, tol) for c in (guess - 1, guess, guess + 1)
+    )
 
 
 def _percent_sign_length(text: str, pos: int) -> int | None:

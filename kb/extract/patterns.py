@@ -236,6 +236,51 @@ BASELINE = re.compile(
     r"(?:consisted|comprised)\s+of|already|formed\s+the\s+(?:study\s+)?sample|(?:were|was)\s+(?:predominantly|mostly))\b",
     re.IGNORECASE,
 )
+# What a patient was or had when the study began, said of a count or share as its predicate
+# ("8 (14.3%) had a positive family history", "34 (60.7%) also had plantar involvement",
+# "62 (55.9%) injuries were penetrating", "19 (33.9%) had moderate disease").
+BASELINE_STATE = re.compile(
+    r"\b(?:present(?:ed|ing)(?:\s+with)?|at\s+(?:the\s+time\s+of\s+)?(?:presentation|admission|diagnosis|referral|"
+    r"inclusion|enrol?ment|entry)|on\s+(?:presentation|admission)|"
+    r"(?:family|medical|past|previous|prior|personal|positive|negative)\s+history|history\s+of|"
+    r"(?:had\s+been|were|was)\s+(?:previously\s+)?(?:diagnosed|known)\s+(?:with|to\s+have)|suffer(?:ed|ing)\s+from|"
+    r"(?:were|was)\s+(?:brought|referred|transferred)\b|came\s+(?:by|from)|arrived\s+by|"
+    r"(?:were|was)\s+(?:located|situated|localized|localised)\b|(?:were\s+from|lived|living|resided|residing)\s+in\b|"
+    r"rural|urban|income|(?:university|college|high\s+school|secondary|primary)\s+(?:education|degree|school)|"
+    r"living\s+as\s+married|ASA\s+(?:class|grade|physical)|"
+    r"had\s+(?:an?\s+)?(?:known\s+)?(?:type\s+[12]\s+)?(?:diabetes|hypertension|dyslipid\w+|hyperlipid\w+|obesity)|"
+    r"co-?morbid\w*|underlying|pre-?existing|involvement|"
+    r"(?:mild|moderate|severe|advanced|early|localized|localised|metastatic|limited|extensive)\s+"
+    r"(?:disease|forms?|stages?|illness|subtype)|"
+    r"(?:were|was)\s+(?:penetrating|blunt|unilateral|bilateral|congenital|acquired|idiopathic|familial|sporadic|"
+    r"primary|secondary|married|single|divorced|widowed|employed|unemployed|illiterate|literate|smokers?|"
+    r"non-?smokers|obese|overweight|hypertensive|diabetic|nulliparous|primiparous|multiparous|right-handed|"
+    r"left-handed|asymptomatic|symptomatic)|"
+    r"(?:were|was)\s+(?:classified|categori[sz]ed|staged|typed)\s+as|(?:current|former|ex-)\s*smokers)\b",
+    re.IGNORECASE,
+)
+# The clause names what is being described before the number ("Mechanism of injury was blunt in 307").
+BASELINE_SUBJECT = re.compile(
+    r"\b(?:mechanisms?\s+of\s+(?:injury|trauma)|(?:primary|main|leading)\s+causes?\s+of\s+(?!death|mortality)|"
+    r"(?:the\s+)?most\s+(?:common|frequent)\s+(?:causes?(?!\s+of\s+(?:death|mortality))|mechanisms?|sites?|"
+    r"locations?|types?|presenting|presentations?|etiolog(?:y|ies)|aetiolog(?:y|ies))|"
+    r"(?:presenting|initial)\s+(?:symptoms?|signs?|complaints?|features?|visual\s+acuity|vision))\b",
+    re.IGNORECASE,
+)
+# Words that put a state after the intervention, so it is an outcome even with a baseline cue nearby.
+OUTCOME_TIME = re.compile(
+    r"\b(?:after|following|post-?(?:operative(?:ly)?|treatment|procedure)|at\s+(?:the\s+)?(?:last|final|end)|"
+    r"(?:during|at)\s+(?:the\s+)?follow-?up|developed|new(?:-|\s+)onset|recurrences?|recurred|relapsed?|"
+    r"de\s+novo|remission|responded|improved|resolved|worsened|died|complications?|adverse|toxicit(?:y|ies)|"
+    r"side\s+effects?)\b",
+    re.IGNORECASE,
+)
+# A predicate with a verb of its own; without one, a listed number shares the verb of the one before it.
+ANY_VERB = re.compile(
+    r"\b(?:had|has|have|was|were|is|are|been|being|showed|developed|achieved|experienced|died|required|"
+    r"received|underwent|remained|presented|reported|occurred|did|could|would|\w+ed)\b",
+    re.IGNORECASE,
+)
 EVENT_VERB = re.compile(
     r"\b(?:had|have|has|experienced|developed|achieved|died|progressed|relapsed|required|received|needed|"
     r"reported|observed|occurred|showed|remained|responded|attained|suffered|presented|underwent|were\s+in|"
