@@ -15,15 +15,17 @@ from tests.conftest import DATA, SEED_PAGE
 GOLD = DATA / "gold"
 SEED = "31002989"
 #: Floor for the development set's micro-F1 (19 hand-annotated abstracts, seed excluded).
-#: Measured 0.994 (P 0.994, R 0.993; kb.extract 1.1.0, 2026-11-24) minus a margin of 0.05, so a
+#: Measured 0.994 (P 0.994, R 0.993; kb.extract 1.1.0 and 1.2.0, 2026-11-24) minus a margin of 0.05, so a
 #: real regression fails while a change of one or two items does not. The extractor was
 #: developed against this set, so the value is not an estimate for unseen abstracts.
 DEV_F1_FLOOR = 0.94
 HELDOUT = DATA / "heldout"
 #: Floor for the held-out set (tests/data/heldout/: 6 abstracts annotated by someone who never ran
-#: the extractor, and never used for tuning). Measured F1 0.676 (P 0.558, R 0.857; 24 of 28
-#: required items; kb.extract 1.1.0, 2026-11-24) minus a margin of 0.08. This is the honest
-#: estimate of quality on unseen abstracts; it guards against regressions, it is not a target.
+#: the extractor). Measured F1 0.676 (P 0.558, R 0.857; 24 of 28 required items) with kb.extract
+#: 1.1.0, the last version no rule of which was prompted by this set: the honest estimate for
+#: unseen abstracts. 1.2.0 scores 0.706 (P 0.600), but two of its rules were motivated by example
+#: sentences taken from 26702233, so that gain is not clean. Floor = 0.676 minus a margin of
+#: 0.08; it guards against regressions, it is not a target.
 HELDOUT_F1_FLOOR = 0.60
 
 

@@ -344,3 +344,14 @@ def test_patients_described_by_their_treatment_are_a_group_not_a_count() -> None
         "RESULTS: Survival in 30 patients who were given the drug was longer than in 23 controls (HR 0.36)."
     )
     assert [(m.statistic, m.value) for m in _ms(text)] == [("hazard ratio", 0.36)]
+
+
+def test_evidence_spans_close_their_own_brackets() -> None:
+    from kb.extract.assemble import close_brackets
+
+    text = "reported in 20 patients (31%) and 28 patients (44%), respectively"
+    start = text.index("20 patients")
+    assert text[start : close_brackets(text, start, text.index(")"))] == "20 patients (31%)"
+    # a closer that does not belong to the span is left alone
+    plain = "in 8 patients) and"
+    assert close_brackets(plain, 3, plain.index(")")) == plain.index(")")

@@ -933,6 +933,7 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
         start, end = m.start, m.end
         while end > start and text[end - 1] in " \u00a0\u2009,;(":
             end -= 1
+        end = close_brackets(text, start, end)
         meas = Measurement(
             kind=kind,
             endpoint=label,
@@ -968,3 +969,19 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
             ctx.previous = meas
         del idx
     return out
+
+
+def close_brackets(text: str, start: int, end: int) -> int:
+    """Extend a span by the closing brackets it opened: "20 patients (31%" -> "20 patients (31%)".
+
+    A quote that stops inside its own parenthesis reads as a typo on the site; the closer is the
+    next character, so the span still covers only the number's own words.
+    """
+    for opener, closer in ("()", "[]"):
+        while (
+            end < len(text)
+            and text[end] == closer
+            and text.count(opener, start, end) > text.count(closer, start, end)
+        ):
+            end += 1
+    return end
