@@ -54,7 +54,7 @@ def test_a_worded_percent_in_brackets_after_n_of_n_is_one_measurement() -> None:
     [m] = _ms("Complete remission was achieved in 33 of the 34 patients (remission rate 97.1 %).")
     assert (m.numerator, m.denominator, m.percent) == (33, 34, 97.1)
     assert "percent" not in m.derived
-    assert m.evidence.text.endswith("97.1 %")
+    assert m.evidence.text.endswith("97.1 %)")  # the span closes the bracket it opened
 
 
 def test_a_worded_percent_that_disagrees_with_n_of_n_stays_separate() -> None:
