@@ -49,18 +49,18 @@ class Reader(Protocol):
     def read(self, path: Path) -> Iterator[SourceItem]: ...
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text snapshot, with errors that name the file."""
+def read_text(path: Path, *, allow_empty: bool = False) -> str:
+    """Read a UTF-8 text snapshot (a leading BOM dropped), with errors that name the file."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(path, "file not found") from None
     except IsADirectoryError:
         raise SourceError(path, "is a directory, not a file") from None
-    if not data.strip():
+    if not data.strip() and not allow_empty:
         raise SourceError(path, "file is empty")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a BOM is an encoding mark, not text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError(path, f"not valid UTF-8 (byte {exc.start})", line=line) from None

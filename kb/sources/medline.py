@@ -200,7 +200,7 @@ class MedlineReader:
     description: ClassVar[str] = "MEDLINE text (.nbib, .txt exports from PubMed): tagged fields, many records"
 
     def read(self, path: Path) -> Iterator[SourceItem]:
-        text = read_text(path).lstrip("\ufeff")
+        text = read_text(path)
         if not re.search(r"^PMID- ?\S", text, flags=re.MULTILINE):
             raise SourceError(path, "not MEDLINE text: no 'PMID- ' field")
         for rec in _records(text):

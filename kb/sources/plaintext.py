@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from kb.records import Article
-from kb.sources.base import SourceError, SourceItem
+from kb.sources.base import SourceItem, read_text
 from kb.sources.registry import register
 
 #: The PMID given to an abstract whose file name carries none. No PubMed record has PMID 0,
@@ -30,17 +30,7 @@ class PlainTextReader:
     description: ClassVar[str] = "plain-text abstract (.txt); PMID from the file name's digits"
 
     def read(self, path: Path) -> Iterator[SourceItem]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise SourceError(path, "file not found") from None
-        except IsADirectoryError:
-            raise SourceError(path, "is a directory, not a file") from None
-        try:
-            text = data.decode("utf-8-sig")  # a BOM is an encoding mark, not abstract text
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise SourceError(path, f"not valid UTF-8 (byte {exc.start})", line=line) from None
+        text = read_text(path, allow_empty=True)
         # Trailing whitespace (the file's final newline) is dropped; leading text is kept so that
         # evidence offsets are offsets into the file. An empty file is an article without abstract.
         abstract = text.rstrip()
