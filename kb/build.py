@@ -7,10 +7,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import Graph
+
 from kb import __version__, check, export, rdf, site, sql, store
 from kb.errors import KBError
 from kb.manifest import load_manifest, sha256_file
 from kb.pipeline import Progress, _no_progress, collect, evidence, run_time
+from kb.records import Citation, EvidenceRecord
 from kb.tables import BuildRow
 
 
@@ -62,6 +65,16 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
+def write_rdf(records: list[EvidenceRecord], citations: list[Citation], out: Path) -> Graph:
+    """Write the RDF side of a build into ``out``; returns the merged graph (what kb.ttl holds)."""
+    dataset = rdf.build_dataset(records, citations)
+    # kb.ttl, kb.nt, kb.jsonld, and kb.nq with one named graph per source article.
+    export.write(dataset, out)
+    # The same triples in an on-disk Oxigraph store, for fast SPARQL and `kb serve`.
+    store.load(out / "kb.ttl", store.location(out))
+    return rdf.union(dataset)
+
+
 def build(
     manifest_path: Path,
     out: Path,
@@ -95,12 +108,7 @@ def build(
         )
         sql.write(tmp / "kb.sqlite", records, citations, build_row)
         progress("sqlite", 1, 1)
-        dataset = rdf.build_dataset(records, citations)
-        graph = rdf.union(dataset)
-        # kb.ttl, kb.nt, kb.jsonld, and kb.nq with one named graph per source article.
-        export.write(dataset, tmp)
-        # The same triples in an on-disk Oxigraph store, for fast SPARQL and `kb serve`.
-        store.load(tmp / "kb.ttl", store.location(tmp))
+        graph = write_rdf(records, citations, tmp)
         progress("oxigraph", 1, 1)
         progress("rdf", 1, 1)
         pages = 0

@@ -533,11 +533,3 @@ def build_graph(records: Iterable[EvidenceRecord], citations: Iterable[Citation]
         merged |= triples
     g.addN((s, p, o, g) for s, p, o in merged)
     return g
-
-
-def write_turtle(g: Graph, path: Any) -> None:
-    g.serialize(destination=str(path), format="turtle")
-
-
-def objects(g: Graph, s: Node, p: URIRef) -> list[Node]:
-    return sorted(g.objects(s, p), key=str)

@@ -363,11 +363,6 @@ def citations_page(records: dict[str, EvidenceRecord], cited_by: dict[str, list[
     return "\n".join(out)
 
 
-def _reported(records: dict[str, EvidenceRecord], pmid: str) -> int | None:
-    rec = records.get(pmid)
-    return rec.article.cited_by_count if rec else None
-
-
 def _links(citations: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Links both ways: cited -> citing PMIDs and citing -> cited PMIDs, each link once."""
     cited_by: dict[str, list[str]] = {}

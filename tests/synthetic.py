@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb import rdf, store
+from kb.build import write_rdf
 from kb.records import (
     Article,
     Check,
@@ -354,9 +354,7 @@ def scaled(n_articles: int, seed: int = 7) -> tuple[list[EvidenceRecord], list[C
 
 
 def write_kb(records: list[EvidenceRecord], citations: list[Citation], out: Path) -> Path:
-    """What ``kb build`` writes for RDF, from records made in code: kb.ttl, kb.nq and OUT/oxigraph."""
+    """What ``kb build`` writes for RDF (the same code), from records made in code."""
     out.mkdir(parents=True, exist_ok=True)
-    rdf.write_turtle(rdf.build_graph(records, citations), out / "kb.ttl")
-    rdf.build_dataset(records, citations).serialize(destination=str(out / "kb.nq"), format="nquads")
-    store.load(out / "kb.ttl", store.location(out))
+    write_rdf(records, citations, out)
     return out
