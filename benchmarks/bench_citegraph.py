@@ -18,8 +18,9 @@ import tracemalloc
 from rich.console import Console
 from rich.table import Table
 
-from kb import citegraph, citeplot
-from kb.records import Citation
+from kb.pipeline import citegraph
+from kb.records.models import Citation
+from kb.sinks.site import citeplot
 
 
 def synthetic(citers: int, seed: int = 1) -> list[Citation]:

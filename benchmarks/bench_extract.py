@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kb.extract import NAME, VERSION, extract
-from kb.records import Article
+from kb.records.models import Article
 from kb.sources.detect import detect_format, read_any
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from kb.extract import extract
-from kb.records import Article
+from kb.records.models import Article
 
 # Synthetic units, repeated: result-like shapes, unclosed brackets, digit runs, chains of lists.
 UNITS = [

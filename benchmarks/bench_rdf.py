@@ -19,10 +19,12 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb import export, rdf, sql  # noqa: E402
-from kb.check import consistency, shacl  # noqa: E402
-from kb.records import Citation, EvidenceRecord  # noqa: E402
-from kb.tables import BuildRow  # noqa: E402
+from kb.records.models import Citation, EvidenceRecord  # noqa: E402
+from kb.sinks.check import consistency, shacl  # noqa: E402
+from kb.sinks.rdf import export  # noqa: E402
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.sql import writer as sql
+from kb.sinks.sql.tables import BuildRow  # noqa: E402
 from tests.seed_records import seed_records  # noqa: E402
 
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb.build import build
+from kb.pipeline.build import build
 
 SENTENCES = (
     "Of {n} patients enrolled, {k} ({p}%) achieved complete remission within 2 cycles.",

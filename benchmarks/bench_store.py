@@ -30,11 +30,12 @@ from rdflib import Graph
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.synthetic generates the scaled knowledge base
 
-from kb import query as q  # noqa: E402
-from kb import rdf, store  # noqa: E402
-from kb.build import build  # noqa: E402
-from kb.records import Citation, EvidenceRecord  # noqa: E402
-from kb.vocab import PREFIXES  # noqa: E402
+from kb.pipeline.build import build  # noqa: E402
+from kb.query import sparql as q  # noqa: E402
+from kb.records.models import Citation, EvidenceRecord  # noqa: E402
+from kb.records.vocab import PREFIXES  # noqa: E402
+from kb.sinks.rdf import graph as rdf  # noqa: E402
+from kb.sinks.rdf import store  # noqa: E402
 from tests import synthetic  # noqa: E402
 
 

@@ -1,4 +1,4 @@
--- evidence-kb SQLite schema, generated from kb/tables.py by `kb schema export`.
+-- evidence-kb SQLite schema, generated from kb/sinks/sql/tables.py by `kb schema export`.
 
 CREATE TABLE article (
 	pmid VARCHAR NOT NULL, 

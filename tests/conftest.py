@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import BuildSummary, build
+from kb.pipeline.build import BuildSummary, build
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb.records import (
+from kb.records.models import (
     Article,
     Citation,
     EvidenceRecord,

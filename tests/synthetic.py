@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.build import write_rdf
-from kb.records import (
+from kb.pipeline.build import write_rdf
+from kb.records.models import (
     Article,
     Check,
     Citation,

@@ -10,13 +10,13 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from kb import ids
-from kb.build import BuildError, BuildSummary, build
-from kb.cli import app
+from kb.cli.app import app
 from kb.errors import KBError
-from kb.manifest import ManifestError
+from kb.pipeline.build import BuildError, BuildSummary, build
+from kb.pipeline.manifest import ManifestError
+from kb.records import ids
+from kb.records.vocab import CITO, KB
 from kb.sources.base import SourceError
-from kb.vocab import CITO, KB
 
 runner = CliRunner()
 

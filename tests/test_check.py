@@ -10,12 +10,14 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from typer.testing import CliRunner
 
-from kb import ids, rdf, sql
-from kb.build import BuildSummary, build
-from kb.check import CheckError, check, check_graph, shacl
-from kb.cli import app
-from kb.tables import BuildRow
-from kb.vocab import CITO, KB, OA
+from kb.cli.app import app
+from kb.pipeline.build import BuildSummary, build
+from kb.records import ids
+from kb.records.vocab import CITO, KB, OA
+from kb.sinks.check import CheckError, check, check_graph, shacl
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.sql import writer as sql
+from kb.sinks.sql.tables import BuildRow
 from tests.conftest import MANIFEST
 from tests.seed_records import seed_records
 
@@ -143,4 +145,4 @@ def test_shacl_report_names_the_generated_shapes(gold_kb: tuple[Path, Graph]) ->
     g += good
     g.remove((_measurement(g), KB.endpoint, None))
     text = check_graph(db, g).text()
-    assert "SHACL shapes generated from kb/records.py (published as schema/shapes.ttl)" in text
+    assert "SHACL shapes generated from kb/records/models.py (published as schema/shapes.ttl)" in text

@@ -13,11 +13,15 @@ import networkx as nx
 import pytest
 from sqlmodel import Session
 
-from kb import citegraph, citeplot, query, rdf, sql
-from kb.build import BuildSummary
-from kb.records import Article, Citation
+from kb.pipeline import citegraph
+from kb.pipeline.build import BuildSummary
+from kb.query import sparql as query
+from kb.records.models import Article, Citation
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.site import citeplot
+from kb.sinks.sql import writer as sql
+from kb.sinks.sql.tables import CitationRow
 from kb.sources.registry import get_reader
-from kb.tables import CitationRow
 from tests.conftest import SEED_PAGE
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from kb.cli import app
-from kb.extraction_io import MEASUREMENT_KEYS, POPULATION_KEYS, STUDY_KEYS, TOP_KEYS
-from kb.records import Measurement
+from kb.cli.app import app
+from kb.extract.files import MEASUREMENT_KEYS, POPULATION_KEYS, STUDY_KEYS, TOP_KEYS
+from kb.records.models import Measurement
 from kb.sources.plaintext import NO_PMID
 from tests.conftest import DATA, SEED_PAGE
 

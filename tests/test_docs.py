@@ -16,18 +16,18 @@ import typer.main
 import yaml
 from typer.testing import CliRunner
 
-from kb.build import BuildSummary
-from kb.cli import app
-from kb.clidoc import cli_reference, commands
-from kb.site import GENERATED
-from kb.synth import CSV_COLUMNS
+from kb.cli.app import app
+from kb.pipeline.build import BuildSummary
+from kb.sinks.site.clidoc import cli_reference, commands
+from kb.sinks.site.pages import GENERATED
+from kb.synth.pooling import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 DOCS = [ROOT / "README.md", *sorted(SITE.rglob("*.md"))]
 
 #: ``kb`` (or ``.venv/bin/kb``) starting a shell command in code: at the start of a line or after
-#: ``&&``, ``;`` or ``|``; so "evidence-kb", "from kb import" and "kb.synth" are not calls.
+#: ``&&``, ``;`` or ``|``; so "evidence-kb", "from kb import" and "kb.synth.pooling" are not calls.
 KB_CALL = re.compile(r"(?:^|&&|;|\|)\s*(?:\$\s*)?(?:\S*/)?kb((?:[ \t]+[^\s#`]+)*)", re.MULTILINE)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from kb.pipeline import Corpus
-from kb.records import Article, Citation, Snapshot
+from kb.pipeline.merge import Corpus
+from kb.records.models import Article, Citation, Snapshot
 from kb.sources.base import Skipped, SourceError
 from kb.sources.registry import MODULES, get_reader
 from tests.conftest import DATA

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import Article
+from kb.records.models import Article
 from kb.sources import Skipped, SourceError, get_reader
 from kb.sources.europepmc import strip_html
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kb import evaluate as ev
-from kb.records import Extraction, Measurement, Span
+from kb.extract import evaluate as ev
+from kb.records.models import Extraction, Measurement, Span
 
 # synthetic abstract: "29 of 64" occurs twice, so "first occurrence" is observable
 ABSTRACT = (
@@ -251,7 +251,7 @@ def test_prediction_without_gold_is_reported(tmp_path: Path) -> None:
 
 
 def test_lexicon_judge_uses_the_project_lexicon() -> None:
-    from kb.extraction_io import lexicon_judge
+    from kb.extract.files import lexicon_judge
 
     assert lexicon_judge("overall survival", "OS") and lexicon_judge("GVHD", "graft-versus-host disease")
     assert lexicon_judge("overall survival (Kaplan-Meier)", "overall survival")  # parentheses aside

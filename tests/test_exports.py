@@ -10,10 +10,12 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from kb import export, ids, rdf, schema, store
-from kb.build import build
-from kb.cli import app
-from kb.vocab import CITO, KB
+from kb.cli.app import app
+from kb.pipeline.build import build
+from kb.records import ids, schema
+from kb.records.vocab import CITO, KB
+from kb.sinks.rdf import export, store
+from kb.sinks.rdf import graph as rdf
 from tests import synthetic
 from tests.conftest import MANIFEST
 from tests.seed_records import seed_records

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.extract import extract
-from kb.records import Article, Measurement
+from kb.records.models import Article, Measurement
 
 
 def _ms(text: str) -> list[Measurement]:

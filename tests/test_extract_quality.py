@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kb import evaluate as ev
-from kb.extraction_io import extract_article, predict_gold
-from kb.records import Article
+from kb.extract import evaluate as ev
+from kb.extract.files import extract_article, predict_gold
+from kb.records.models import Article
 from kb.sources.detect import read_any
 from kb.sources.registry import get_reader
 from tests.conftest import DATA, SEED_PAGE

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kb.extract import extract
-from kb.records import Article
+from kb.records.models import Article
 from tests.conftest import DATA
 
 GOLD_TEXTS = sorted((DATA / "gold").glob("*.txt"))
@@ -88,7 +88,7 @@ def _synthetic(name: str) -> str:
 _CHILD = """
 import sys, time
 from kb.extract import extract
-from kb.records import Article
+from kb.records.models import Article
 text = open(sys.argv[1], encoding="utf-8").read()
 t0 = time.perf_counter()
 n = len(extract(Article(pmid="1", abstract=text)).measurements)

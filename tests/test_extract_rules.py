@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.extract import extract
-from kb.records import Article, Extraction, Measurement
+from kb.records.models import Article, Extraction, Measurement
 
 
 def _run(text: str) -> Extraction:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.extract import NAME, VERSION, extract
-from kb.records import Article, Extraction, Measurement
+from kb.records.models import Article, Extraction, Measurement
 from kb.sources.registry import get_reader
 from tests.conftest import SEED_PAGE
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.extract.text import MAX_SENTENCE, find_sections, split_sentences
-from kb.records import AbstractSection
+from kb.records.models import AbstractSection
 
 
 def _sentences(text: str) -> list[str]:

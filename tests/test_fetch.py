@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb.build import build
-from kb.cli import app
-from kb.eutils import EFETCH_BATCH, EutilsClient, EutilsError, RateLimiter, RetryPolicy, retry_after
-from kb.fetch import fetch
-from kb.manifest import load_manifest, sha256_file
+from kb.cli.app import app
+from kb.pipeline.build import build
+from kb.pipeline.manifest import load_manifest, sha256_file
+from kb.sources.eutils import EFETCH_BATCH, EutilsClient, EutilsError, RateLimiter, RetryPolicy, retry_after
+from kb.sources.fetch import fetch
 from tests.conftest import DATA
 from tests.eutils_server import Action, FakeEutils, serve
 

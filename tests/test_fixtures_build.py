@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from kb import ids
-from kb.build import BuildSummary, build
-from kb.vocab import KB
+from kb.pipeline.build import BuildSummary, build
+from kb.records import ids
+from kb.records.vocab import KB
 
 DATA = Path(__file__).parent / "data"
 MANIFEST = DATA / "manifests" / "fixtures.toml"

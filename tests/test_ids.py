@@ -7,9 +7,11 @@ from pathlib import Path
 
 from rdflib import RDF
 
-from kb import ids, rdf, sql
-from kb.tables import BuildRow
-from kb.vocab import KB
+from kb.records import ids
+from kb.records.vocab import KB
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.sql import writer as sql
+from kb.sinks.sql.tables import BuildRow
 from tests.synthetic import Paper
 
 

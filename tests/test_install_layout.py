@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kb import query
-from kb.site import SiteError, render_and_build
+from kb.query import sparql as query
+from kb.sinks.site.pages import SiteError, render_and_build
 
 
 def test_site_sources_missing_is_a_clear_error(tmp_path: Path) -> None:

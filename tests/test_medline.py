@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import Article
+from kb.records.models import Article
 from kb.sources import Skipped, SourceError, get_reader
 
 PUBMED = Path(__file__).parent / "data" / "pubmed"

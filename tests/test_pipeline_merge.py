@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.pipeline import Corpus, merge
-from kb.records import Article, Citation, CommentCorrection, Deletion, Snapshot
+from kb.pipeline.merge import Corpus, merge
+from kb.records.models import Article, Citation, CommentCorrection, Deletion, Snapshot
 from kb.sources import get_reader
 
 PUBMED = Path(__file__).parent / "data" / "pubmed"

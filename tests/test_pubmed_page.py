@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import Article, Citation
+from kb.records.models import Article, Citation
 from kb.sources.base import SourceError
 from kb.sources.registry import get_reader
 from tests.conftest import SEED_PAGE

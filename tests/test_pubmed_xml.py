@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import Article, Citation, Deletion
+from kb.records.models import Article, Citation, Deletion
 from kb.sources import Skipped, SourceError, get_reader
 
 DATA = Path(__file__).parent / "data"

@@ -15,9 +15,9 @@ import pytest
 from rdflib import Literal, URIRef
 from typer.testing import CliRunner
 
-from kb import query as q
-from kb.build import BuildSummary
-from kb.cli import app
+from kb.cli.app import app
+from kb.pipeline.build import BuildSummary
+from kb.query import sparql as q
 
 SEED = "31002989"
 PAGE = Path(__file__).parent / "data" / "seed" / "pubmed-31002989.txt"
@@ -440,7 +440,7 @@ def test_cli_json_and_construct(seed_kb: Path) -> None:
 
 
 def test_queries_page_lists_every_question_with_text_and_results(synthetic_kb: Path) -> None:
-    from kb.site_queries import queries_page
+    from kb.sinks.site.queries import queries_page
 
     page = queries_page(synthetic_kb)
     for question in LIBRARY:

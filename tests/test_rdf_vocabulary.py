@@ -9,9 +9,10 @@ import pytest
 import rdflib
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from kb import ids, rdf
-from kb.records import EvidenceRecord, Intervention, Measurement, Span
-from kb.vocab import ATTRIBUTE_ESTIMATE_TYPE, FHIR, KB, NCIT, OA, PICO, SCHEMA, STATISTIC_TYPE
+from kb.records import ids
+from kb.records.models import EvidenceRecord, Intervention, Measurement, Span
+from kb.records.vocab import ATTRIBUTE_ESTIMATE_TYPE, FHIR, KB, NCIT, OA, PICO, SCHEMA, STATISTIC_TYPE
+from kb.sinks.rdf import graph as rdf
 from tests.seed_records import GOLD, seed_records
 
 

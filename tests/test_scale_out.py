@@ -8,8 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb import query as q
-from kb import serve, store
+from kb.query import serve
+from kb.query import sparql as q
+from kb.sinks.rdf import store
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,11 @@ from rdflib import OWL, RDF, RDFS, SH, Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from kb import rdf, schema
-from kb.cli import app
-from kb.records import Extraction
-from kb.vocab import KB
+from kb.cli.app import app
+from kb.records import schema
+from kb.records.models import Extraction
+from kb.records.vocab import KB
+from kb.sinks.rdf import graph as rdf
 from tests.seed_records import seed_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def test_committed_schema_matches_the_models(tmp_path: Path) -> None:
         committed = COMMITTED / name
         assert committed.is_file(), f"schema/{name} is missing: run `kb schema export`"
         assert committed.read_text(encoding="utf-8") == fresh, (
-            f"schema/{name} differs from what kb/records.py generates: run `kb schema export`"
+            f"schema/{name} differs from what kb/records/models.py generates: run `kb schema export`"
         )
 
 

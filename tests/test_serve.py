@@ -13,9 +13,9 @@ import httpx
 import pytest
 from rdflib import Graph
 
-from kb import query as q
-from kb import serve
-from kb.vocab import CITO
+from kb.query import serve
+from kb.query import sparql as q
+from kb.records.vocab import CITO
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,8 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 
-from kb.build import BuildSummary
-from kb.evidence_html import abstract_html, evidence_marks, in_context
-from kb.records import (
+from kb.pipeline.build import BuildSummary
+from kb.records.models import (
     Article,
     Check,
     EvidenceRecord,
@@ -22,7 +21,8 @@ from kb.records import (
     Snapshot,
     Span,
 )
-from kb.site import article_page
+from kb.sinks.site.evidence_html import abstract_html, evidence_marks, in_context
+from kb.sinks.site.pages import article_page
 
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
 
@@ -266,8 +266,9 @@ HOSTILE = "Bad </title><script>alert(1)</script> trial &lt;script&gt;"
 
 def test_a_hostile_article_title_never_becomes_markup(tmp_path: Path) -> None:
     """Synthetic: a PubMed-style title carrying a script tag (and its escaped form) builds inert."""
-    from kb import site, sql
-    from kb.tables import BuildRow
+    from kb.sinks.site import pages as site
+    from kb.sinks.sql import writer as sql
+    from kb.sinks.sql.tables import BuildRow
     from tests.synthetic import Paper, write_kb
 
     abstract = "Of 40 adults, 18 of 40 patients (45%) reached complete remission."

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.extraction_io import extract_article, public_json
-from kb.records import Article
+from kb.extract.files import extract_article, public_json
+from kb.records.models import Article
 from kb.sources.detect import detect_format, read_any
 from kb.sources.registry import all_readers
 from tests.conftest import DATA

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kb import query as q
-from kb import store
+from kb.query import sparql as q
+from kb.sinks.rdf import store
 
 
 def test_store_holds_exactly_the_turtle(seed_kb: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import BuildSummary
-from kb.synth import ProportionRow, logit_effect, pool, proportions, write_csv
+from kb.pipeline.build import BuildSummary
+from kb.synth.pooling import ProportionRow, logit_effect, pool, proportions, write_csv
 
 
 def _row(events: int, n: int, pmid: str = "1") -> ProportionRow:

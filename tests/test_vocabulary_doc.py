@@ -7,9 +7,10 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
-from kb import rdf, schema
-from kb.records import Measurement, Span
-from kb.vocab import KB
+from kb.records import schema
+from kb.records.models import Measurement, Span
+from kb.records.vocab import KB
+from kb.sinks.rdf import graph as rdf
 from tests.seed_records import seed_records
 
 PAGE = Path(__file__).resolve().parent.parent / "site" / "reference" / "vocabulary.md"

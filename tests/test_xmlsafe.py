@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import Article
+from kb.records.models import Article
 from kb.sources import SourceError, get_reader
 from kb.sources.xmlsafe import safe_parser
 

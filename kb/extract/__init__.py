@@ -5,7 +5,7 @@ from __future__ import annotations
 from kb.extract import study as _study
 from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes, prevented_endpoints
 from kb.extract.text import background_sentences, find_sections, methods_sentences, split_sentences
-from kb.records import Article, Extraction, Measurement
+from kb.records.models import Article, Extraction, Measurement
 
 NAME = "kb.extract"
 VERSION = "1.2.0"

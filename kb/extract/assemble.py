@@ -15,7 +15,7 @@ from kb.extract.mentions import Interval, Mention, find_mentions
 from kb.extract.numbers import WORD_NUMBER as WORD_NUMBER_RE
 from kb.extract.numbers import as_int, parse_number
 from kb.extract.text import Sentence
-from kb.records import Measurement, Span
+from kb.records.models import Measurement, Span
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 _SUBJECT_VERB = re.compile(

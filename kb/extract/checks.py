@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.records import Check
+from kb.records.models import Check
 
 _EPS = 1e-9
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from kb.extract import lexicon
 from kb.extract.numbers import NUMBER, as_int, parse_number
 from kb.extract.patterns import COUNT_NOUN, DOSE_UNIT, SP
-from kb.records import Intervention, Population, Study
+from kb.records.models import Intervention, Population, Study
 
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _PHASE = re.compile(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.records import AbstractSection
+from kb.records.models import AbstractSection
 
 # Inline structured-abstract labels ("RESULTS:", "PATIENTS AND METHODS:", "PATIENT(S):") at the start
 # of the text or after a sentence end. Upper-case words only, bounded length.

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from kb.errors import KBError
-from kb.records import Article, Citation, Deletion, Record
+from kb.records.models import Article, Citation, Deletion, Record
 
 
 class Skipped(Record):

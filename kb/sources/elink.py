@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from lxml import etree
 
-from kb.records import Article, Citation
+from kb.records.models import Article, Citation
 from kb.sources.base import Skipped, SourceError, SourceItem
 from kb.sources.registry import register
 from kb.sources.xmlsafe import iter_records, text_of

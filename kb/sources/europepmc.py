@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from kb.records import AbstractSection, Article, Author, CommentCorrection
+from kb.records.models import AbstractSection, Article, Author, CommentCorrection
 from kb.sources.base import Skipped, SourceError, SourceItem, read_text
 from kb.sources.dates import parse_date
 from kb.sources.pubmed_xml import orcid

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import ValidationError
 
-from kb.records import Article, Author, CommentCorrection
+from kb.records.models import Article, Author, CommentCorrection
 from kb.sources.base import Skipped, SourceError, SourceItem, read_text
 from kb.sources.dates import iso_date, parse_date
 from kb.sources.pubmed_xml import orcid

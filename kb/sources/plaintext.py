@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from kb.records import Article
+from kb.records.models import Article
 from kb.sources.base import SourceItem, read_text
 from kb.sources.registry import register
 

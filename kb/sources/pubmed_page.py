@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import ValidationError
 
-from kb.records import Article, Author, Citation
+from kb.records.models import Article, Author, Citation
 from kb.sources.base import SourceError, SourceItem, read_text
 from kb.sources.dates import parse_date
 from kb.sources.registry import register

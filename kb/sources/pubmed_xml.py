@@ -10,7 +10,7 @@ from typing import ClassVar
 from lxml import etree
 from pydantic import ValidationError
 
-from kb.records import AbstractSection, Article, Author, Citation, CommentCorrection, Deletion
+from kb.records.models import AbstractSection, Article, Author, Citation, CommentCorrection, Deletion
 from kb.sources.base import Skipped, SourceItem
 from kb.sources.dates import iso_date, parse_date
 from kb.sources.registry import register

@@ -1,4 +1,4 @@
-"""The published schema, generated from ``kb.records`` (and ``kb.tables``), never written by hand.
+"""The published schema, generated from ``kb.records.models`` and the SQL tables, never written by hand.
 
 ``kb schema export`` writes ``schema/``: the ``kb:`` ontology (kb.ttl), SHACL shapes (shapes.ttl),
 a JSON-LD context, the JSON Schema of the ``kb extract`` object and the SQLite DDL. The shapes are
@@ -21,9 +21,9 @@ from rdflib import DCTERMS, OWL, RDF, RDFS, SH, XSD, BNode, Graph, Literal, Name
 from rdflib.collection import Collection
 from rdflib.namespace import VANN
 
-from kb import __version__, ids
-from kb.rdf import FieldRdf, Step, datatype, field_rdf, model_types
-from kb.records import (
+from kb import __version__
+from kb.records import ids
+from kb.records.models import (
     AbstractSection,
     Article,
     Author,
@@ -40,7 +40,7 @@ from kb.records import (
     Span,
     Study,
 )
-from kb.vocab import (
+from kb.records.vocab import (
     FABIO,
     FHIR,
     KB,
@@ -54,6 +54,7 @@ from kb.vocab import (
     curie,
     expand,
 )
+from kb.sinks.rdf.graph import FieldRdf, Step, datatype, field_rdf, model_types
 
 #: The records published as RDF nodes, in the order their shapes are listed.
 MODELS: tuple[type[Record], ...] = (
@@ -78,7 +79,7 @@ FILES = ("kb.ttl", "shapes.ttl", "context.jsonld", "extraction.schema.json", "kb
 
 @dataclass(frozen=True)
 class Extra:
-    """A constraint on structure kb.rdf adds beyond the field paths (annotation links, FHIR nodes)."""
+    """A constraint on structure the RDF sink adds beyond the field paths (annotation links, FHIR nodes)."""
 
     model: type[Record]
     name: str
@@ -200,7 +201,7 @@ def ontology_graph() -> Graph:
     for local in sorted(KB.__annotations__):
         term = URIRef(KB[local])
         if local not in KB_COMMENTS:
-            raise ValueError(f"kb:{local} has no comment in kb.vocab.KB_COMMENTS")
+            raise ValueError(f"kb:{local} has no comment in kb.records.vocab.KB_COMMENTS")
         g.add((term, RDFS.label, Literal(label(local), lang="en")))
         g.add((term, RDFS.comment, Literal(KB_COMMENTS[local], lang="en")))
         g.add((term, RDFS.isDefinedBy, ONTOLOGY))
@@ -210,7 +211,9 @@ def ontology_graph() -> Graph:
                 g.add((term, RDFS.subClassOf, sup))
             continue
         if local not in ranges:
-            raise ValueError(f"kb:{local} is declared in kb.vocab.KB but no record field or kb.rdf uses it")
+            raise ValueError(
+                f"kb:{local} is declared in kb.records.vocab.KB but no record field or the RDF sink uses it"
+            )
         literal_range = all(str(r).startswith(str(XSD)) or r == RDFS.Literal for r in ranges[local])
         g.add((term, RDF.type, OWL.DatatypeProperty if literal_range else OWL.ObjectProperty))
         for key, values in ((RDFS.domain, domains.get(local, set())), (RDFS.range, ranges[local])):
@@ -385,10 +388,10 @@ def sql_ddl() -> str:
     from sqlalchemy.schema import CreateIndex, CreateTable
     from sqlmodel import SQLModel
 
-    import kb.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+    import kb.sinks.sql.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
     dialect = sqlite.dialect()
-    out = ["-- evidence-kb SQLite schema, generated from kb/tables.py by `kb schema export`.", ""]
+    out = ["-- evidence-kb SQLite schema, generated from kb/sinks/sql/tables.py by `kb schema export`.", ""]
     for table in SQLModel.metadata.sorted_tables:
         out.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";")
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
@@ -410,7 +413,7 @@ def _graph() -> Graph:
 
 def render() -> dict[str, str]:
     """File name -> exact text of every schema file (deterministic)."""
-    header = "# Generated from kb/records.py by `kb schema export`; do not edit.\n"
+    header = "# Generated from kb/records/models.py by `kb schema export`; do not edit.\n"
     return {
         "kb.ttl": header + ontology_graph().serialize(format="turtle"),
         "shapes.ttl": header + shapes_graph().serialize(format="turtle"),

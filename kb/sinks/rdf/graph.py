@@ -2,7 +2,7 @@
 
 The shape of the graph (query authors depend on it; schema/kb.ttl and schema/shapes.ttl are the
 formal version, site/reference/vocabulary.md the prose one). Every node has a stable IRI from
-``kb.ids``; there are no blank nodes. ``<m>`` is ``https://w3id.org/evidence-kb/article/PMID/
+``kb.records.ids``; there are no blank nodes. ``<m>`` is ``https://w3id.org/evidence-kb/article/PMID/
 measurement/LOCAL`` and its parts hang below it (``<m>/statistic``, ``<m>/evidence``...)::
 
     <m> a kb:Measurement, kb:OutcomeMeasurement (or kb:SafetyMeasurement), fhir:Evidence ;
@@ -58,10 +58,10 @@ from annotated_types import Ge, Gt
 from rdflib import FOAF, PROV, RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kb import ids
-from kb.citegraph import cited_by_counts
-from kb.records import Article, Citation, EvidenceRecord, Measurement, Record
-from kb.vocab import (
+from kb.pipeline.citegraph import cited_by_counts
+from kb.records import ids
+from kb.records.models import Article, Citation, EvidenceRecord, Measurement, Record
+from kb.records.vocab import (
     ATTRIBUTE_ESTIMATE_TYPE,
     CITO,
     FABIO,
@@ -138,7 +138,7 @@ class FieldRdf:
     """How one record field is published: parsed from its ``json_schema_extra`` metadata.
 
     ``path`` is ``prefix:local[@key]/...``: every step but the last reaches an intermediate node
-    minted by ``kb.ids.step`` (shared by fields with the same path prefix); ``types`` are the
+    minted by ``kb.records.ids.step`` (shared by fields with the same path prefix); ``types`` are the
     rdf:types of the last intermediate node; ``parts`` continue the path for each item of a tuple;
     ``scale`` multiplies a number; ``ref='pubmed'`` makes a PMID an article IRI; ``concept``
     makes a code a ``schema:MedicalCode`` IRI.
@@ -287,7 +287,7 @@ def code_node(g: Sink, owner: URIRef, field: str, code: str) -> URIRef:
 def emit(g: Sink, subject: URIRef, record: Record, skip: Iterable[str] = ()) -> None:
     """Add the triples of every field value along the field's declared RDF path.
 
-    Nested records get a child IRI minted by ``kb.ids.child`` and their class's rdf:types;
+    Nested records get a child IRI minted by ``kb.records.ids.child`` and their class's rdf:types;
     lists keep their order with ``kb:position``; fields without metadata, or in ``skip``, are
     left to the caller.
     """

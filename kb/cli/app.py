@@ -87,10 +87,10 @@ def build(
     site: Annotated[bool, typer.Option(help="Also render the MkDocs site into OUT/site.")] = True,
 ) -> None:
     """Build OUT/kb.sqlite, OUT/kb.{ttl,nt,nq,jsonld} and the site OUT/site, then run `kb check`."""
-    from kb.build import build as run_build
-    from kb.check import CheckError
     from kb.errors import KBError
-    from kb.site import SiteError
+    from kb.pipeline.build import build as run_build
+    from kb.sinks.check import CheckError
+    from kb.sinks.site.pages import SiteError
 
     with progress_bar() as progress:
         try:
@@ -168,7 +168,7 @@ def sparql(
     ] = 30.0,
 ) -> None:
     """Answer a SPARQL question over the built knowledge base (exit 2: bad query, 3: timeout)."""
-    from kb import query as q
+    from kb.query import sparql as q
 
     params: dict[str, str] = {}
     for item in param or []:
@@ -208,7 +208,7 @@ def serve(
     ] = 30,
 ) -> None:
     """Serve OUT/oxigraph read-only as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/query."""
-    from kb import serve as srv
+    from kb.query import serve as srv
 
     try:
         argv = srv.read_only_command(out_dir, host, port, timeout_s)
@@ -278,10 +278,10 @@ def fetch(
 
     The API key is read from the NCBI_API_KEY environment variable only, and never written.
     """
-    from kb.eutils import EutilsClient, EutilsError
-    from kb.fetch import fetch as run_fetch
-    from kb.manifest import ManifestError
+    from kb.pipeline.manifest import ManifestError
     from kb.sources.base import SourceError
+    from kb.sources.eutils import EutilsClient, EutilsError
+    from kb.sources.fetch import fetch as run_fetch
 
     if depth != 1 and not citing:
         raise fail("--depth follows citing articles: add --citing", 2)
@@ -347,7 +347,7 @@ def extract_cmd(
     import os
     import sys
 
-    from kb.extraction_io import extract_path, public_json
+    from kb.extract.files import extract_path, public_json
     from kb.sources.base import Skipped, SourceError
 
     try:
@@ -380,8 +380,8 @@ def eval_cmd(
 
     from rich.markup import escape as esc
 
-    from kb import evaluate as ev
-    from kb.extraction_io import lexicon_judge, predict_gold
+    from kb.extract import evaluate as ev
+    from kb.extract.files import lexicon_judge, predict_gold
     from kb.sources.base import SourceError
 
     try:
@@ -446,8 +446,8 @@ def check(
     out_dir: Annotated[Path, typer.Option("--out", help="The build folder to check.")] = DEFAULT_OUT,
 ) -> None:
     """SHACL-validate OUT/kb.ttl against the shapes and check SQLite and RDF hold the same records."""
-    from kb.check import CheckError
-    from kb.check import check as run_check
+    from kb.sinks.check import CheckError
+    from kb.sinks.check import check as run_check
 
     try:
         report = run_check(out_dir)
@@ -467,7 +467,9 @@ def export_cmd(
     ] = DEFAULT_OUT,
 ) -> None:
     """Write OUT/kb.{ttl,nt,nq,jsonld} from the records in OUT/kb.sqlite (deterministic bytes)."""
-    from kb import export, rdf, sql
+    from kb.sinks.rdf import export
+    from kb.sinks.rdf import graph as rdf
+    from kb.sinks.sql import writer as sql
 
     db = out_dir / "kb.sqlite"
     if not db.is_file():
@@ -477,7 +479,7 @@ def export_cmd(
         out.print(str(path), highlight=False)
 
 
-schema_app = typer.Typer(help="The published schema generated from kb/records.py.", no_args_is_help=True)
+schema_app = typer.Typer(help="The published schema generated from the record models.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
 
@@ -488,7 +490,7 @@ def schema_export(
     ),
 ) -> None:
     """Regenerate schema/ (ontology, SHACL shapes, JSON-LD context, JSON Schema, SQL DDL)."""
-    from kb import schema
+    from kb.records import schema
 
     for path in schema.export(out_dir):
         out.print(str(path), highlight=False)

@@ -20,7 +20,9 @@ from typing import Any
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kb import rdf, schema, store
+from kb.records import schema
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.rdf import store
 
 #: --format name -> file name written into the build folder.
 FORMATS: dict[str, str] = {"ttl": "kb.ttl", "nt": "kb.nt", "nq": "kb.nq", "jsonld": "kb.jsonld"}
@@ -40,7 +42,7 @@ def ntriples(g: Graph) -> str:
 
 
 def nquads(ds: Dataset) -> str:
-    """One named graph per source article (``kb.ids.graph``), lines sorted.
+    """One named graph per source article (``kb.records.ids.graph``), lines sorted.
 
     Each graph's N-Triples lines get the graph IRI as fourth term (a default-graph triple stays a
     triple), which is what N-Quads is.

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kb.eutils import CITEDIN, EFETCH_BATCH, ELINK_BATCH, EutilsClient, batches, check_pmids
-from kb.manifest import Manifest, ManifestError, load_manifest
-from kb.records import Citation
+from kb.pipeline.manifest import Manifest, ManifestError, load_manifest
+from kb.records.models import Citation
 from kb.sources.base import Skipped
 from kb.sources.elink import ELinkReader
+from kb.sources.eutils import CITEDIN, EFETCH_BATCH, ELINK_BATCH, EutilsClient, batches, check_pmids
 from kb.sources.xmlsafe import iter_records
 
 #: Snapshots land here, relative to the manifest's folder.

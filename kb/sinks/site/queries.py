@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb import query as q
-from kb.evidence_html import cell
-from kb.site import WIDE, SiteError
+from kb.query import sparql as q
+from kb.sinks.site.evidence_html import cell
+from kb.sinks.site.pages import WIDE, SiteError
 
 #: Rows shown per question; the page says how many more there are.
 MAX_ROWS = 50

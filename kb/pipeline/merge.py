@@ -10,8 +10,8 @@ from pathlib import Path
 
 from kb import extract as extractor
 from kb.errors import KBError
-from kb.manifest import Manifest, SnapshotEntry, sha256_file
-from kb.records import Article, Citation, Deletion, EvidenceRecord, Extraction, Provenance, Snapshot
+from kb.pipeline.manifest import Manifest, SnapshotEntry, sha256_file
+from kb.records.models import Article, Citation, Deletion, EvidenceRecord, Extraction, Provenance, Snapshot
 from kb.sources.base import Reader, Skipped, SourceError
 from kb.sources.plaintext import NO_PMID
 from kb.sources.registry import get_reader

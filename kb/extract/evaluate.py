@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.records import Extraction, Measurement
+from kb.records.models import Extraction, Measurement
 
 KINDS = frozenset({"outcome", "safety"})
 #: Tolerances of rule 2: counts compare exactly, values to float noise, percents to rounding.

@@ -21,7 +21,7 @@ def _plain(cmd: Any) -> Any:
 
 def commands() -> Iterator[tuple[list[str], str, str]]:
     """Every command of ``kb`` as (path of names, one-line summary, ``--help`` text), depth first."""
-    from kb.cli import app  # the CLI imports the library; import it only when documenting
+    from kb.cli.app import app  # the CLI imports the library; import it only when documenting
 
     # get_command builds fresh click objects, so switching off rich here leaves the real CLI alone.
     root = _plain(typer.main.get_command(app))

@@ -1,4 +1,4 @@
-"""SQLModel tables: the relational projection of the records in ``kb.records``.
+"""SQLModel tables: the relational projection of the records in ``kb.records.models``.
 
 Records are validated as plain pydantic models first; these rows are built from them
 (SQLModel ``table=True`` models skip validation). Nested values (authors, spans, checks)
@@ -152,7 +152,7 @@ class BuildRow(SQLModel, table=True):
 
 
 class CitationStatsRow(SQLModel, table=True):
-    """Citation counts of one article of the citation graph (``kb.citegraph.article_stats``).
+    """Citation counts of one article of the citation graph (``kb.pipeline.citegraph.article_stats``).
 
     No foreign key: a linked article need not be ingested (``in_kb`` says whether it is).
     """

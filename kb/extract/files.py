@@ -7,9 +7,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kb.evaluate import GoldFile, PredictedArticle, same_endpoint
 from kb.extract import extract
-from kb.records import Article, Extraction
+from kb.extract.evaluate import GoldFile, PredictedArticle, same_endpoint
+from kb.records.models import Article, Extraction
 from kb.sources.base import Skipped, SourceError
 from kb.sources.detect import read_any
 from kb.sources.plaintext import pmid_from_name

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
-if TYPE_CHECKING:  # kb.records needs nothing from here; the import is for the annotation only
-    from kb.records import Measurement
+if TYPE_CHECKING:  # kb.records.models needs nothing from here; the import is for the annotation only
+    from kb.records.models import Measurement
 
 #: Base IRI of everything evidence-kb mints (w3id.org is a persistent-identifier redirector).
 BASE = "https://w3id.org/evidence-kb/"

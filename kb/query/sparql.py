@@ -26,9 +26,9 @@ from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import BNode, Identifier
 
-from kb import store as kbstore
+from kb.sinks.rdf import store as kbstore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "queries"
 #: Default time limit of one query, seconds (``kb sparql --timeout-s``, ``kb serve --timeout-s``).
 DEFAULT_TIMEOUT_S = 30.0
@@ -550,7 +550,7 @@ def ask_with_timeout(
 
 def to_turtle(triples: Iterable[str]) -> str:
     """CONSTRUCT/DESCRIBE triples as Turtle with the project's prefixes."""
-    from kb.vocab import PREFIXES
+    from kb.records.vocab import PREFIXES
 
     g = Graph()
     for prefix, ns in PREFIXES.items():

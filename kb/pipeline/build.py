@@ -9,12 +9,17 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kb import __version__, check, export, rdf, site, sql, store
+from kb import __version__
 from kb.errors import KBError
-from kb.manifest import load_manifest, sha256_file
-from kb.pipeline import Progress, _no_progress, collect, evidence, run_time
-from kb.records import Citation, EvidenceRecord
-from kb.tables import BuildRow
+from kb.pipeline.manifest import load_manifest, sha256_file
+from kb.pipeline.merge import Progress, _no_progress, collect, evidence, run_time
+from kb.records.models import Citation, EvidenceRecord
+from kb.sinks import check
+from kb.sinks.rdf import export, store
+from kb.sinks.rdf import graph as rdf
+from kb.sinks.site import pages as site
+from kb.sinks.sql import writer as sql
+from kb.sinks.sql.tables import BuildRow
 
 
 @dataclass

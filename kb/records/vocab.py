@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-from kb.ids import BASE
+from kb.records.ids import BASE
 
 
 class KB(DefinedNamespace):
@@ -126,7 +126,7 @@ KB_SUBCLASS_OF: dict[str, str] = {
     "SafetyMeasurement": "kb:Measurement",
 }
 
-#: (domain, range) of the ``kb:`` properties kb.rdf adds itself (the others are record fields).
+#: (domain, range) of the ``kb:`` properties kb.sinks.rdf.graph adds itself (the others are record fields).
 KB_SIGNATURES: dict[str, tuple[str, str]] = {
     "gradeCode": ("kb:Measurement", "owl:Thing"),
     "retracted": ("fabio:JournalArticle", "xsd:boolean"),

@@ -13,23 +13,23 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from kb import sql
-from kb.evidence_html import (
+from kb.sinks.sql import writer as sql
+from kb.sinks.site.evidence_html import (
     abstract_html,
     evidence_marks,
     measurement_table,
 )
 
-# Re-exported: page hooks in other modules (kb.citeplot, kb.site_queries) format cells with these.
-from kb.evidence_html import cell as cell
-from kb.evidence_html import esc as esc
-from kb.evidence_html import fmt_num as fmt_num
-from kb.evidence_html import plural as plural
-from kb.records import Article, EvidenceRecord
-from kb.tables import BuildRow
+# Re-exported: page hooks in other modules (kb.sinks.site.citeplot, kb.sinks.site.queries) format cells with these.
+from kb.sinks.site.evidence_html import cell as cell
+from kb.sinks.site.evidence_html import esc as esc
+from kb.sinks.site.evidence_html import fmt_num as fmt_num
+from kb.sinks.site.evidence_html import plural as plural
+from kb.records.models import Article, EvidenceRecord
+from kb.sinks.sql.tables import BuildRow
 
 #: The project root holds mkdocs.yml; its docs_dir (site/) has the hand-written pages.
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 #: Generated pages land in these names inside the docs copy; hand-written pages may not use them.
 GENERATED = (
     "index.md",
@@ -375,7 +375,7 @@ def _links(citations: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], 
 
 def render(db: Path, docs: Path) -> int:
     """Write the generated pages for the knowledge base in ``db`` into ``docs``; returns the count."""
-    from kb.clidoc import cli_reference  # the CLI imports this module; import it only when rendering
+    from kb.sinks.site.clidoc import cli_reference  # the CLI imports this module; import it only when rendering
 
     records = {r.article.pmid: r for r in sql.read_records(db)}
     cited_by, cites = _links((c.citing, c.cited) for c in sql.read_citations(db))
@@ -388,13 +388,13 @@ def render(db: Path, docs: Path) -> int:
         (docs / "articles" / f"{pmid}.md").write_text(page, encoding="utf-8")
     (docs / "articles" / "index.md").write_text(articles_index(records), encoding="utf-8")
     (docs / "index.md").write_text(home_page(sql.read_build(db), records, cited_by), encoding="utf-8")
-    from kb.citeplot import page_section  # imports matplotlib: only when rendering
+    from kb.sinks.site.citeplot import page_section  # imports matplotlib: only when rendering
 
     graph = page_section(db, docs, records)  # also writes the figures named in GENERATED
     (docs / "citations.md").write_text(citations_page(records, cited_by) + graph, encoding="utf-8")
     (docs / "reference").mkdir(exist_ok=True)
     (docs / "reference" / "cli.md").write_text(cli_reference(), encoding="utf-8")
-    from kb.site_queries import queries_page  # runs queries/*.rq on the store built next to db
+    from kb.sinks.site.queries import queries_page  # runs queries/*.rq on the store built next to db
 
     (docs / "queries.md").write_text(queries_page(db.parent), encoding="utf-8")
     return len(records) + 5

@@ -16,7 +16,7 @@ from typing import Literal
 
 import networkx as nx
 
-from kb.records import Citation
+from kb.records.models import Citation
 
 PairKind = Literal["co-citation", "coupling"]
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb import store
+from kb.sinks.rdf import store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878

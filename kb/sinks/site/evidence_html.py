@@ -1,6 +1,6 @@
 """HTML for one article's evidence: each number, its checks, its quote in context, the marked abstract.
 
-Pure functions from records to HTML/Markdown fragments; ``kb.site`` assembles them into pages.
+Pure functions from records to HTML/Markdown fragments; ``kb.sinks.site.pages`` assembles them into pages.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from kb.records import AbstractSection, Measurement
+from kb.records.models import AbstractSection, Measurement
 
 
 def esc(text: object) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import Engine, event
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from kb import citegraph, ids
-from kb.citegraph import cited_by_counts
-from kb.records import (
+from kb.pipeline import citegraph
+from kb.pipeline.citegraph import cited_by_counts
+from kb.records import ids
+from kb.records.models import (
     AbstractSection,
     Article,
     Author,
@@ -27,7 +28,7 @@ from kb.records import (
     Span,
     Study,
 )
-from kb.tables import (
+from kb.sinks.sql.tables import (
     VIEWS,
     ArticleRow,
     AuthorRow,

@@ -15,10 +15,11 @@ import networkx as nx  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from kb import citegraph, sql  # noqa: E402
-from kb.records import EvidenceRecord  # noqa: E402
-from kb.site import cell  # noqa: E402  (kb.site imports this module only inside render())
-from kb.tables import CitationStatsRow  # noqa: E402
+from kb.pipeline import citegraph  # noqa: E402
+from kb.sinks.sql import writer as sql
+from kb.records.models import EvidenceRecord  # noqa: E402
+from kb.sinks.site.pages import cell  # noqa: E402  (kb.sinks.site.pages imports this module only inside render())
+from kb.sinks.sql.tables import CitationStatsRow  # noqa: E402
 
 #: Fixed so that the same graph is always laid out, and serialised, the same way.
 LAYOUT_SEED = 20190420
@@ -33,7 +34,7 @@ MAX_NODES = 250
 #: How many of the most linked articles the drawing is built around.
 HUBS = 12
 COLOURS = {"seed": "#c2410c", "full": "#3949ab", "stub": "#9e9e9e"}
-#: File names of the figures in the site's docs folder (kb.site.GENERATED lists them too).
+#: File names of the figures in the site's docs folder (kb.sinks.site.pages.GENERATED lists them too).
 GRAPH_SVG = "citation-graph.svg"
 YEARS_SVG = "citation-years.svg"
 #: Rows of the counts table on the citations page.

@@ -14,10 +14,11 @@ from rdflib import RDF, SH, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import BNode, Node
 
-from kb import ids, rdf
-from kb.records import Article, Citation, Measurement, Record, Span
-from kb.schema import shapes_graph
-from kb.vocab import CITO, FABIO, KB, curie
+from kb.records import ids
+from kb.records.models import Article, Citation, Measurement, Record, Span
+from kb.records.schema import shapes_graph
+from kb.records.vocab import CITO, FABIO, KB, curie
+from kb.sinks.rdf import graph as rdf
 
 
 class CheckError(Exception):
@@ -56,7 +57,7 @@ class Report:
         if self.violations:
             lines.append(
                 f"{len(self.violations)} SHACL violation(s) against the SHACL shapes generated from "
-                "kb/records.py (published as schema/shapes.ttl):"
+                "kb/records/models.py (published as schema/shapes.ttl):"
             )
             lines += [str(v) for v in self.violations[:limit]]
             if len(self.violations) > limit:
@@ -131,8 +132,8 @@ class Compared:
     """One SQLite column compared with the values along the RDF path of the record field it stores.
 
     ``fields`` name the record field (and, for a nested record, its field) whose declared RDF
-    path is followed, so the comparison follows the same metadata kb/rdf.py publishes with.
-    ``expect`` gives the RDF values a row implies, when kb/rdf.py adds more than the field.
+    path is followed, so the comparison follows the same metadata kb/sinks/rdf/graph.py publishes with.
+    ``expect`` gives the RDF values a row implies, when kb/sinks/rdf/graph.py adds more than the field.
     """
 
     column: str
@@ -155,7 +156,7 @@ class Compared:
 
 def _fhir_value(row: Row) -> set[object]:
     # FHIR states a proportion as a fraction: with no value, fhir:value holds percent/100
-    # (kb.rdf.add_statistic), so that is what a row without a value implies.
+    # (kb.sinks.rdf.graph.add_statistic), so that is what a row without a value implies.
     value, percent = row["value"], row["percent"]
     if value is not None:
         return {value}

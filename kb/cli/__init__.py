@@ -1,0 +1,1 @@
+"""The `kb` command line: thin Typer commands over the library."""

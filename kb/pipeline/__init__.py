@@ -1,0 +1,1 @@
+"""The pipeline: manifest, reading and merging snapshots, the build that feeds the sinks."""

@@ -1,0 +1,1 @@
+"""Questions to the knowledge base: SPARQL by name, and the read-only endpoint."""

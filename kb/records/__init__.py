@@ -1,0 +1,1 @@
+"""Records and identifiers: the pydantic models, IRIs, vocabulary and the published schema."""

@@ -1,0 +1,1 @@
+"""Sinks: where merged, extracted records are written (SQL, RDF, site) and checked."""

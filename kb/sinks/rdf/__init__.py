@@ -1,0 +1,1 @@
+"""The RDF sink: triples per record, exports, and the Oxigraph store."""

@@ -1,0 +1,1 @@
+"""The site sink: MkDocs pages generated from the knowledge base."""

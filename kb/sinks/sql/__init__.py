@@ -1,0 +1,1 @@
+"""The SQL sink: SQLModel tables and the writers that fill them."""
