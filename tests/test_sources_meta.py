@@ -12,7 +12,8 @@ from kb.sources.registry import MODULES, all_readers
 
 # Modules of kb/sources/ that are not readers (shared helpers, the protocol, the registry,
 # the network client). Every other module must register at least one reader.
-NOT_READERS = frozenset({"base", "registry", "dates", "xmlsafe", "detect", "client"})
+# Helpers and the E-utilities client (eutils, fetch) live beside the readers but read no snapshot.
+NOT_READERS = frozenset({"base", "registry", "dates", "xmlsafe", "detect", "client", "eutils", "fetch"})
 
 
 def _modules() -> list[str]:
