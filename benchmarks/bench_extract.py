@@ -1,6 +1,10 @@
-"""Extraction speed: abstracts and characters per second over every abstract in the test fixtures.
+"""Extraction speed: CPU time per abstract, abstracts and characters per CPU-second, on the fixtures.
 
 Run: .venv/bin/python benchmarks/bench_extract.py [--repeat 5]
+
+Times are process CPU time (``time.process_time``), which is time on one core: wall-clock time on a
+shared machine also counts the time other processes hold the core. The goal (issue 8) is at least
+1,000 abstracts per CPU-second, that is at most 1 ms of CPU per abstract.
 """
 
 from __future__ import annotations
@@ -49,29 +53,32 @@ def main() -> None:
     passes: list[float] = []
     per_abstract: list[float] = []
     for _ in range(args.repeat):
-        t_pass = time.perf_counter()
+        t_pass = time.process_time()
         for a in articles:
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             extract(a)
-            per_abstract.append(time.perf_counter() - t0)
-        passes.append(time.perf_counter() - t_pass)
+            per_abstract.append(time.process_time() - t0)
+        passes.append(time.process_time() - t_pass)
     best, median = min(passes), statistics.median(passes)
     per_abstract.sort()
     table = Table(
-        title=f"{NAME} {VERSION} on {len(articles)} fixture abstracts ({platform.python_version()})"
+        title=f"{NAME} {VERSION} on {len(articles)} fixture abstracts ({platform.python_version()}), CPU time"
     )
-    table.add_column("measure")
+    table.add_column("measure (per CPU-second = per core)")
     table.add_column("best pass", justify="right")
     table.add_column(f"median of {args.repeat}", justify="right")
-    table.add_row("abstracts / s", f"{len(articles) / best:,.0f}", f"{len(articles) / median:,.0f}")
-    table.add_row("characters / s", f"{chars / best:,.0f}", f"{chars / median:,.0f}")
-    table.add_row("measurements / s", f"{measurements / best:,.0f}", f"{measurements / median:,.0f}")
-    table.add_row("seconds per pass", f"{best:.3f}", f"{median:.3f}")
+    table.add_row("abstracts / CPU-s", f"{len(articles) / best:,.0f}", f"{len(articles) / median:,.0f}")
+    table.add_row(
+        "CPU ms / abstract", f"{best / len(articles) * 1e3:.3f}", f"{median / len(articles) * 1e3:.3f}"
+    )
+    table.add_row("characters / CPU-s", f"{chars / best:,.0f}", f"{chars / median:,.0f}")
+    table.add_row("measurements / CPU-s", f"{measurements / best:,.0f}", f"{measurements / median:,.0f}")
+    table.add_row("CPU seconds per pass", f"{best:.3f}", f"{median:.3f}")
     console = Console()
     console.print(table)
     q = statistics.quantiles(per_abstract, n=100)
     console.print(
-        f"{chars:,} characters, {measurements:,} measurements per pass; per abstract: "
+        f"{chars:,} characters, {measurements:,} measurements per pass; CPU per abstract: "
         f"median {q[49] * 1e3:.2f} ms, p95 {q[94] * 1e3:.2f} ms, max {per_abstract[-1] * 1e3:.2f} ms"
     )
 

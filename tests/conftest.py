@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb.pipeline.build import BuildSummary, build
+from tests.pg import pg_server, pg_url  # noqa: F401  (PostgreSQL fixtures, tests/pg.py)
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,12 +5,13 @@ byte; any other id set gets a PubmedArticleSet assembled from the real PubmedArt
 the fixtures (ids it does not know are left out, as efetch does). elink: a request for exactly
 the source PMID of an eLinkResult fixture gets that file byte for byte; otherwise one LinkSet per
 id= parameter, the real one where a fixture has it, else an empty LinkSet (synthetic: what
-elink returns for an article nobody cites). Scripted failures (429, 500, slow answers) can be
-queued per endpoint; every request is recorded.
+elink returns for an article nobody cites). Scripted failures (429, 500, slow answers, answers that
+echo the request) can be queued per endpoint; every request is recorded.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from lxml import etree
 
@@ -42,12 +43,25 @@ class Seen:
 
 @dataclass
 class Action:
-    """A scripted answer: a status with headers and body, after an optional delay."""
+    """A scripted answer: a status with headers and body, after an optional delay.
+
+    With ``echo``, the body is a template whose ``{request}`` is replaced by the request as the
+    server received it (path, query and form body, API key included), ``{body}`` by the form
+    body alone and ``{body_xml}`` by the form body escaped for XML, as misbehaving proxies and
+    error pages do; without a body the echo is the whole answer.
+    """
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     delay: float = 0.0
+    echo: bool = False
+
+    def echoed(self, seen: Seen) -> Action:
+        form = urlencode(seen.form).encode()
+        body = (self.body or b"{request}").replace(b"{request}", seen.raw.encode())
+        body = body.replace(b"{body}", form).replace(b"{body_xml}", html.escape(form.decode()).encode())
+        return Action(self.status, self.headers, body, self.delay)
 
 
 class FakeEutils:
@@ -108,6 +122,8 @@ class FakeEutils:
             scripted = self.script.get(endpoint)
             if scripted:
                 action = scripted.pop(0)
+                if action.echo:
+                    return action.echoed(seen)
                 if action.body is not None or action.status != 200:
                     return action
                 delay = action.delay

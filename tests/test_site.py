@@ -178,7 +178,7 @@ def test_article_page_without_measurements_says_so() -> None:
     md = article_page(_synthetic([]), [], [])
     assert "No outcome numbers were extracted from this abstract." in md
     assert "No safety numbers were extracted from this abstract." in md
-    assert "# Synthetic trial &lt;with&gt; &#124; pipes" in md  # escaped: no HTML or table syntax leaks
+    assert "<h1>Synthetic trial &lt;with&gt; &#124; pipes</h1>" in md  # escaped: no HTML or table syntax
 
 
 def test_overlapping_quotes_share_one_mark_and_keep_the_text() -> None:

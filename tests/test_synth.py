@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import math
+import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from kb.cli.app import app
 from kb.pipeline.build import BuildSummary
-from kb.synth.pooling import ProportionRow, logit_effect, pool, proportions, write_csv
+from kb.synth.pooling import ProportionRow, logit_effect, pool, proportions, retracted_rows, write_csv
 
 
 def _row(events: int, n: int, pmid: str = "1") -> ProportionRow:
@@ -64,3 +67,42 @@ def test_proportions_from_the_seed_store(seed_build: BuildSummary, tmp_path: Pat
         read = list(csv.DictReader(fh))
     assert len(read) == len(rows)
     assert [(int(r["events"]), int(r["n"])) for r in read] == [(r.events, r.n) for r in rows]
+
+
+def _retract(seed_build: BuildSummary, tmp_path: Path, pmid: str) -> Path:
+    """A copy of the seed store with one article marked retracted (a synthetic edit)."""
+    out = tmp_path / "synthetic-retracted"
+    out.mkdir()
+    db = out / "kb.sqlite"
+    db.write_bytes((seed_build.out / "kb.sqlite").read_bytes())
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE article SET retracted = 1 WHERE pmid = ?", (pmid,))
+    con.close()
+    return out
+
+
+def test_retracted_articles_are_left_out_unless_asked(seed_build: BuildSummary, tmp_path: Path) -> None:
+    everything = proportions(seed_build.out / "kb.sqlite")
+    assert everything and not any(r.retracted for r in everything)
+    out = _retract(seed_build, tmp_path, "31002989")
+    db = out / "kb.sqlite"
+    assert proportions(db) == []
+    kept = proportions(db, include_retracted=True)
+    assert len(kept) == len(everything) and all(r.retracted for r in kept)
+    assert retracted_rows(db) == kept
+    csv_path = tmp_path / "synthetic-retracted.csv"
+    write_csv(kept, csv_path)
+    with csv_path.open(encoding="utf-8") as fh:
+        assert {row["retracted"] for row in csv.DictReader(fh)} == {"True"}
+
+
+def test_cli_synth_says_how_many_retracted_rows_it_left_out(seed_build: BuildSummary, tmp_path: Path) -> None:
+    out = _retract(seed_build, tmp_path, "31002989")
+    n = len(proportions(out / "kb.sqlite", include_retracted=True))
+    result = CliRunner().invoke(app, ["synth", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"excluded {n} rows of 1 retracted article (PMID 31002989)" in result.output
+    assert "--include-retracted" in result.output
+    kept = CliRunner().invoke(app, ["synth", "--out", str(out), "--include-retracted"])
+    assert kept.exit_code == 0 and f"included {n} rows of 1 retracted article" in kept.output

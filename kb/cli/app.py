@@ -85,19 +85,47 @@ def build(
         typer.Option("--out", help="New, empty or earlier-build folder (replaced atomically)."),
     ] = DEFAULT_OUT,
     site: Annotated[bool, typer.Option(help="Also render the MkDocs site into OUT/site.")] = True,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the tables here: sqlite:///PATH or postgresql://... (besides OUT/kb.sqlite)."
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Extraction processes (default: the cores available; 1: in this process)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option(help="If another build is writing OUT, wait for it instead of failing.")
+    ] = False,
+    cache: Annotated[
+        bool, typer.Option(help="Reuse parsed snapshots and extractions from .OUT.cache/ beside OUT.")
+    ] = True,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SCHEDULER",
+            help="Read and extract each snapshot on this Dask scheduler (tcp://HOST:PORT or its JSON file).",
+        ),
+    ] = None,
 ) -> None:
     """Build OUT/kb.sqlite, OUT/kb.{ttl,nt,nq,jsonld} and the site OUT/site, then run `kb check`."""
     from kb.errors import KBError
-    from kb.pipeline.build import build as run_build
+    from kb.pipeline.build import build as local_build
+    from kb.pipeline.dask import scheduled
     from kb.sinks.check import CheckError
     from kb.sinks.site.pages import SiteError
 
+    run_build = local_build if dask is None else scheduled(dask)
     with progress_bar() as progress:
         try:
-            summary = run_build(manifest, out_dir, progress=progress, with_site=site)
+            summary = run_build(
+                manifest, out_dir, progress=progress, with_site=site, db_url=db, jobs=jobs, wait=wait,
+                cache=cache, notify=lambda line: console.print(line, highlight=False, soft_wrap=True),
+            )  # fmt: skip
         except (KBError, SiteError, CheckError) as exc:
             raise fail(str(exc)) from None
-    for line in summary.skipped:
+    for line in [*summary.skipped, *summary.warnings]:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
     table = Table(title=f"Built {summary.out}", show_header=False)
     for key, value in (
@@ -108,6 +136,7 @@ def build(
         ("pages", summary.pages),
         ("skipped records", len(summary.skipped)),
         ("deleted records", summary.deleted),
+        ("extractions", f"{summary.extracted} run, {summary.reused} reused from the cache"),
         ("seconds", f"{summary.seconds:.1f}"),
     ):
         table.add_row(key, str(value))
@@ -201,25 +230,33 @@ def sparql(
 @app.command()
 def serve(
     out_dir: Annotated[Path, typer.Option("--out", help="The build folder to serve.")] = DEFAULT_OUT,
-    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Loopback address to bind (127.0.0.1, ::1 or localhost; nothing else).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
     timeout_s: Annotated[
-        int, typer.Option("--timeout-s", help="The server cancels a query after this many seconds.")
-    ] = 30,
+        float, typer.Option("--timeout-s", help="Kill a query after this many seconds (answer 503).")
+    ] = 30.0,
+    max_result_mb: Annotated[
+        float, typer.Option("--max-result-mb", help="Largest result, MB (larger: answer 500).")
+    ] = 64.0,
+    max_memory_mb: Annotated[
+        float, typer.Option("--max-memory-mb", help="Kill a query whose process passes this, MB (0: no cap).")
+    ] = 2048.0,
+    workers: Annotated[int, typer.Option(help="Queries answered at once, each in its own process.")] = 2,
 ) -> None:
-    """Serve OUT/oxigraph read-only as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/query."""
+    """Serve OUT/oxigraph read-only as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/query.
+
+    Updates, SERVICE (federation) and cross-origin browser requests are refused; each query runs
+    in a worker process that is killed at the timeout, past the memory cap or when the client leaves.
+    """
     from kb.query import serve as srv
 
+    settings = srv.Settings(out_dir, host, port, timeout_s, max_result_mb, max_memory_mb, workers)
     try:
-        argv = srv.read_only_command(out_dir, host, port, timeout_s)
+        srv.serve(settings, lambda line: console.print(line, highlight=False))
     except srv.ServeError as exc:
         raise fail(str(exc)) from None
-    console.print(
-        f"SPARQL endpoint http://{host}:{port}/query "
-        f"(read-only, query timeout {timeout_s} s); Ctrl-C stops it",
-        highlight=False,
-    )
-    srv.exec_server(argv)
 
 
 @app.command()
@@ -228,6 +265,10 @@ def synth(
     kind: Annotated[str | None, typer.Option(help="outcome or safety.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="The build folder.")] = DEFAULT_OUT,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write a metafor-ready CSV here.")] = None,
+    include_retracted: Annotated[
+        bool,
+        typer.Option("--include-retracted", help="Keep rows of retracted articles (left out by default)."),
+    ] = False,
 ) -> None:
     """Tabulate events/n per study for pooling, and pool each endpoint reported by 2+ studies."""
     from kb import synth as sy
@@ -235,14 +276,16 @@ def synth(
     db = out_dir / "kb.sqlite"
     if not db.is_file():
         raise fail(f"{db}: no built knowledge base; run `kb build` first")
-    rows = sy.proportions(db, endpoint, kind)
+    rows = sy.proportions(db, endpoint, kind, include_retracted=include_retracted)
     columns = ("PMID", "endpoint", "events/n", "time point", "arm / subgroup", "grade", "reported", "quote")
     table = Table(*columns)
     for r in rows:
         who = " / ".join(x for x in (r.arm, r.subgroup) if x)
-        table.add_row(r.pmid, r.endpoint, f"{r.events}/{r.n}", r.timepoint or "", who, r.grade or "",
+        pmid = f"{r.pmid} (retracted)" if r.retracted else r.pmid
+        table.add_row(pmid, r.endpoint, f"{r.events}/{r.n}", r.timepoint or "", who, r.grade or "",
                       r.reported, r.evidence)  # fmt: skip
     out.print(table)
+    out.print(sy.retraction_note(db, endpoint, kind, include_retracted=include_retracted), highlight=False)
     by_endpoint: dict[str, list[sy.ProportionRow]] = {}
     for r in rows:
         by_endpoint.setdefault(r.endpoint, []).append(r)
@@ -445,7 +488,7 @@ class ExportFmt(StrEnum):
 def check(
     out_dir: Annotated[Path, typer.Option("--out", help="The build folder to check.")] = DEFAULT_OUT,
 ) -> None:
-    """SHACL-validate OUT/kb.ttl against the shapes and check SQLite and RDF hold the same records."""
+    """SHACL-validate OUT/kb.nq graph by graph and check SQLite and RDF hold the same records."""
     from kb.sinks.check import CheckError
     from kb.sinks.check import check as run_check
 
@@ -468,14 +511,13 @@ def export_cmd(
 ) -> None:
     """Write OUT/kb.{ttl,nt,nq,jsonld} from the records in OUT/kb.sqlite (deterministic bytes)."""
     from kb.sinks.rdf import export
-    from kb.sinks.rdf import graph as rdf
     from kb.sinks.sql import writer as sql
 
     db = out_dir / "kb.sqlite"
     if not db.is_file():
         raise fail(f"{db}: no built knowledge base; run `kb build --out {out_dir}` first")
-    dataset = rdf.build_dataset(sql.read_records(db), sql.read_citations(db))
-    for path in export.write(dataset, out_dir, (fmt.value,)):
+    entries = sql.entries(sql.read_records(db), sql.read_citations(db))
+    for path in export.write_entries(entries, out_dir, (fmt.value,)):
         out.print(str(path), highlight=False)
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 from kb.extract import study as _study
 from kb.extract.assemble import Context, assemble, collect_denominators, group_sizes, prevented_endpoints
-from kb.extract.text import background_sentences, find_sections, methods_sentences, split_sentences
+from kb.extract.text import (
+    background_sentences,
+    find_sections,
+    methods_sentences,
+    sections_fit,
+    split_sentences,
+)
 from kb.records.models import Article, Extraction, Measurement
 
 NAME = "kb.extract"
-VERSION = "1.2.0"
+VERSION = "1.2.1"
+
+_log = logging.getLogger(__name__)
 
 
 def extract(article: Article) -> Extraction:
@@ -16,6 +26,14 @@ def extract(article: Article) -> Extraction:
     text = article.abstract or ""
     if not text.strip():
         return Extraction(pmid=article.pmid, abstract=text)
+    if not sections_fit(text, article.sections):
+        # Offsets from another version of the text: one such record should not stop a build, and the
+        # text's own labels still say where the results are (find_sections reads them instead).
+        _log.warning(
+            "PMID %s: abstract sections lie outside its %d characters; reading labels from the text",
+            article.pmid,
+            len(text),
+        )
     sections = find_sections(text, article.sections)
     sentences = split_sentences(text, sections)
     pop_n, _ = _study.population_n(text)

@@ -7,7 +7,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.extract import lexicon
+from kb.extract import fastscan, lexicon
 from kb.extract import patterns as P
 from kb.extract.checks import decimals, integer_share_exists, percent_agrees, rounding_tolerance, run_checks
 from kb.extract.lexicon import EndpointHit
@@ -356,7 +356,7 @@ def prevented_endpoints(text: str, sentences: list[Sentence]) -> frozenset[str]:
     """Safety endpoints named with "prevent", "prophylaxis" or "primary outcome" in the same sentence."""
     out: set[str] = set()
     for s in sentences:
-        if _PREVENT.search(text, s.start, s.end):
+        if fastscan.search(_PREVENT, text, s.start, s.end):
             for h in lexicon.endpoints().find(text, s.start, s.end):
                 if h.endpoint.kind == "safety" and h.endpoint.label not in _GENERIC_SAFETY:
                     out.add(h.endpoint.label)
@@ -366,7 +366,7 @@ def prevented_endpoints(text: str, sentences: list[Sentence]) -> frozenset[str]:
 def group_sizes(text: str) -> list[int]:
     """Sizes of every group the abstract names ("200 patients with NVAF who ...", "50 eyes")."""
     out = []
-    for m in _GROUP_SIZE.finditer(text):
+    for m in fastscan.finditer(_GROUP_SIZE, text):
         v = as_int(parse_number(m["num"]))
         if v:
             out.append(v)
@@ -391,19 +391,23 @@ def _effect_arms(text: str, s: Sentence, m: Mention, earlier: list[Measurement])
     return None
 
 
+_SIZE_STATED = re.compile(
+    r"(?<![\w.])(\d+)\s+(?:patients\s+|participants\s+)?(?:were|was)\s+(?:eligible|evaluable|assessable|analy[sz]ed|included)"
+)
+_N_EQUALS = re.compile(r"\b[nN]\s*=\s*(\d+)")
+_BRACKETED = re.compile(r"\(([^()]{3,120})\)")
+
+
 def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tuple[str, int]]]]:
     """Group sizes the abstract prints ("in all 53 patients", "53 were eligible", "(80 Natural; 79 HRT)")."""
     found: list[tuple[int, int]] = []
-    for m in P.DENOM_MARKER.finditer(text):
+    for m in fastscan.finditer(P.DENOM_MARKER, text):
         v = as_int(parse_number(m["num"]))
         if v:
             found.append((m.start("num"), v))
-    for m in re.finditer(
-        r"(?<![\w.])(\d+)\s+(?:patients\s+|participants\s+)?(?:were|was)\s+(?:eligible|evaluable|assessable|analy[sz]ed|included)",
-        text,
-    ):
+    for m in fastscan.finditer(_SIZE_STATED, text):
         found.append((m.start(1), int(m.group(1))))
-    for m in re.finditer(r"\b[nN]\s*=\s*(\d+)", text):
+    for m in fastscan.finditer(_N_EQUALS, text):
         # "(n = 55; 77.5%)", "28% [n = 176/629]": the n counts a share's patients; it is no group size
         if P.N_AFTER_PERCENT.match(text[max(0, m.start() - 2) : m.end() + 12]) and re.search(
             r"%[\s\u00a0]*$", text[max(0, m.start() - 12) : max(0, m.start() - 1)]
@@ -414,7 +418,7 @@ def collect_denominators(text: str) -> tuple[list[tuple[int, int]], list[list[tu
         found.append((m.start(1), int(m.group(1))))
 
     groups: list[list[tuple[str, int]]] = []
-    for m in re.finditer(r"\(([^()]{3,120})\)", text):
+    for m in fastscan.finditer(_BRACKETED, text):
         parts = re.split(r"\s*[;,]\s*(?:and\s+)?", m.group(1))
         group: list[tuple[str, int]] = []
         for part in parts:
@@ -756,7 +760,7 @@ def _pair_respectively(
     text: str, s: Sentence, chosen: list[tuple[Mention, EndpointHit | None]], hits: list[EndpointHit]
 ) -> list[tuple[Mention, EndpointHit | None]]:
     """Pair listed endpoints with listed numbers ("PFS and OS were 6 and 25 months, respectively")."""
-    resp = [r.start() for r in P.RESPECTIVELY.finditer(text, s.start, s.end)]
+    resp = [r.start() for r in fastscan.finditer(P.RESPECTIVELY, text, s.start, s.end)]
     if not resp:
         return chosen
     out = list(chosen)
@@ -820,7 +824,7 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
         return []
     hits = lexicon.endpoints().find(text, s.start, s.end)
     grades = [(b, _grade(b.data[0])) for b in blocks if b.kind == "grade"]
-    resp = [r.start() for r in P.RESPECTIVELY.finditer(text, s.start, s.end)]
+    resp = [r.start() for r in fastscan.finditer(P.RESPECTIVELY, text, s.start, s.end)]
     chosen: list[tuple[Mention, EndpointHit | None]] = []
     last_baseline: Mention | None = None  # the last number dropped as a baseline state, for ellipses
     for m in mentions:
@@ -877,7 +881,7 @@ def assemble(ctx: Context, s: Sentence) -> list[Measurement]:
                     kind = "safety"
         if kind == "safety" and grade is None and hit is not None:
             grade = _listed_grade(text, s, m, hit, hits, grades)
-        if kind == "safety" and grade is None and P.FATAL.search(text, s.start, s.end):
+        if kind == "safety" and grade is None and fastscan.search(P.FATAL, text, s.start, s.end):
             grade = "5"
         if kind == "safety" and grade is None and hit is not None and hit.endpoint.label in ctx.prevented:
             kind = "outcome"

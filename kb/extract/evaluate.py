@@ -481,7 +481,7 @@ def load_gold(path: Path) -> GoldFile:
             if item.anchor not in abstract:
                 raise EvalError(path, f"measurement {item.index}: anchor {item.anchor!r} not in {txt.name}")
     pmid = data.get("pmid")
-    if pmid is not None and not (isinstance(pmid, str) and pmid.isdigit()):
+    if pmid is not None and not (isinstance(pmid, str) and pmid.isascii() and pmid.isdigit()):
         raise EvalError(path, f"pmid {pmid!r} is not a string of digits")
     return GoldFile(name=path.stem, path=str(path), pmid=pmid, items=items, abstract=abstract)
 

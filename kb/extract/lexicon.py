@@ -9,6 +9,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from kb.extract import fastscan
+from kb.extract.fastscan import trie_regex
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -43,13 +46,12 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def _alternation(terms: list[str], plural: bool) -> str:
-    """Longest-first alternation of escaped terms, each a whole word (optionally plural)."""
-    ordered = sorted(set(terms), key=len, reverse=True)
-    if not ordered:
+    """Longest-first alternation of the terms, each a whole word (optionally plural)."""
+    unique = set(terms)
+    if not unique:
         return r"(?!)"  # an empty lexicon matches nothing
-    body = "|".join(re.escape(t) for t in ordered)
     suffix = r"(?:e?s)?" if plural else ""
-    return rf"(?<![\w-])(?:{body}){suffix}(?![\w/-])"
+    return rf"(?<![\w-])(?:{trie_regex(unique)}){suffix}(?![\w/-])"
 
 
 class EndpointLexicon:
@@ -121,10 +123,10 @@ class DrugLexicon:
     def find(self, text: str) -> list[Drug]:
         """Drugs named in the text, in order of first mention, each once."""
         found: dict[str, tuple[int, Drug]] = {}
-        for m in self._names.finditer(text):
+        for m in fastscan.finditer(self._names, text):
             d = self._by_name[m.group().lower()]
             found.setdefault(d.name, (m.start(), d))
-        for m in self._stem_words.finditer(text):
+        for m in fastscan.finditer(self._stem_words, text):
             word = m.group().lower()
             if word in self._by_name or word in self._not_drugs or any(word in n for n in found):
                 continue

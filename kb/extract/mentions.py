@@ -7,6 +7,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kb.extract import fastscan
 from kb.extract import patterns as P
 from kb.extract.checks import decimals, percent_agrees, rounding_tolerance
 from kb.extract.numbers import Number, find_numbers
@@ -19,9 +20,10 @@ _STAT_CUE = re.compile(
     r"|\b(?:\d+|one|two|three|four|five|ten)-(?:year|month|week|day)\b",
     re.IGNORECASE,
 )
+# Every branch starts at a word boundary with one of the letters in the lookahead (which only spares trials).
 _EFFECT_CUE = re.compile(
-    r"(?P<stat>(?i:\b(?:hazard|odds|risk|rate)\s+ratio|\brelative\s+risk|\b(?:risk|mean|absolute)\s+difference|"
-    r"\bdifference|\beffect\s+size)|\b(?:a?HR|a?OR|RR|IRR|ES|RD|MD|SMD))\b"
+    r"\b(?i:(?=[hordeamsi]))(?P<stat>(?i:(?:hazard|odds|risk|rate)\s+ratio|relative\s+risk|(?:risk|mean|absolute)\s+difference|"
+    r"difference|effect\s+size)|(?:a?HR|a?OR|RR|IRR|ES|RD|MD|SMD))\b"
 )
 
 
@@ -62,6 +64,9 @@ class Mention:
     numbers: list[Number] = field(default_factory=list)
 
 
+_CI_WORD = re.compile(r"\bCI\b|confidence|credible", re.IGNORECASE)
+
+
 def _val(text: str) -> float:
     return float(text.replace("\u2212", "-").replace("\u00b7", ".").replace(",", ""))
 
@@ -69,34 +74,43 @@ def _val(text: str) -> float:
 def blocked_intervals(text: str, start: int, end: int) -> list[Interval]:
     """Stretches of the sentence whose numbers are not results (with what they tell, if anything)."""
     out: list[Interval] = []
-    seg = text[start:end]
-    has_ci_word = re.search(r"\bCI\b|confidence|credible", seg, re.IGNORECASE) is not None
-    for m in P.CI.finditer(text, start, end):
+    has_ci_word = fastscan.search(_CI_WORD, text, start, end) is not None
+    for m in fastscan.finditer(P.CI, text, start, end):
         out.append(Interval(m.start(), m.end(), "ci", (m["level"], m["lo"], m["hi"])))
     if has_ci_word:
-        for m in P.BARE_CI.finditer(text, start, end):
+        for m in fastscan.finditer(P.BARE_CI, text, start, end):
             if not any(iv.start <= m.start() < iv.end for iv in out):
                 out.append(Interval(m.start(), m.end(), "ci", ("95", m["lo"], m["hi"])))
-    for m in P.P_VALUE.finditer(text, start, end):
+    for m in fastscan.finditer(P.P_VALUE, text, start, end):
         out.append(Interval(m.start(), m.end(), "p", (m.group(),)))
-    for m in P.GRADE.finditer(text, start, end):
+    for m in fastscan.finditer(P.GRADE, text, start, end):
         out.append(Interval(m.start(), m.end(), "grade", (m.group(),)))
     for rx in (P.FOLLOW_UP, P.TIMEPOINT, P.TIME_SPAN, P.TIME_AFTER_EVENT, P.TIME_ADJECTIVE):
-        for m in rx.finditer(text, start, end):
+        for m in fastscan.finditer(rx, text, start, end):
             out.append(Interval(m.start(), m.end(), "time", (m.group(),)))
-    if P.ACUITY.search(text, start, end):
-        for m in P.SNELLEN.finditer(text, start, end):
+    if fastscan.search(P.ACUITY, text, start, end):
+        for m in fastscan.finditer(P.SNELLEN, text, start, end):
             out.append(Interval(m.start(), m.end(), "snellen", (m.group(),)))
-    for m in P.SD_AFTER_SIGN.finditer(text, start, end):
+    for m in fastscan.finditer(P.SD_AFTER_SIGN, text, start, end):
         out.append(Interval(m.start(), m.end(), "sd", (m.group(),)))
-    for m in P.SD_PAREN.finditer(text, start, end):
+    for m in fastscan.finditer(P.SD_PAREN, text, start, end):
         out.append(Interval(m.start(), m.end(), "sd", (m.group(),)))
-    for m in P.PLAIN_RANGE.finditer(text, start, end):
+    for m in fastscan.finditer(P.PLAIN_RANGE, text, start, end):
         out.append(Interval(m.start(), m.end(), "range", (m.group(),)))
-    for m in P.NOT_RESULT.finditer(text, start, end):
+    for m in fastscan.finditer(P.NOT_RESULT, text, start, end):
         kind = m.lastgroup or "other"
         out.append(Interval(m.start(), m.end(), kind, (m.group(),)))
     return out
+
+
+def count_of(n: Number) -> Number:
+    """The number as a count: a count is never negative, so a sign before a whole number is a dash.
+
+    "Of 40 patients, -3 had a response" reports 3 patients; values and estimates keep their sign.
+    """
+    if n.is_integer and n.text[:1] in ("-", "\u2212"):
+        return Number(n.start + 1, n.end, n.text[1:], abs(n.value))
+    return n
 
 
 def _blocked(n: Number, blocks: list[Interval]) -> bool:
@@ -132,13 +146,13 @@ def _sentence_cues(text: str, start: int, end: int) -> tuple[tuple[tuple[int, st
     """
     effects = [
         (m.start(), m.end(), m["stat"])
-        for m in _EFFECT_CUE.finditer(text, start, end)
+        for m in fastscan.finditer(_EFFECT_CUE, text, start, end)
         # "no significant difference" states a test result, not an estimate
         if not _NEGATED.search(text, max(start, m.start() - 30), m.start())
     ]
     cues: list[tuple[int, str]] = [(a, "effect:" + stat) for a, _b, stat in effects]
     k = 0
-    for m in _STAT_CUE.finditer(text, start, end):
+    for m in fastscan.finditer(_STAT_CUE, text, start, end):
         while k < len(effects) and effects[k][1] <= m.start():
             k += 1
         if k < len(effects) and effects[k][0] <= m.start() < effects[k][1]:
@@ -201,8 +215,11 @@ def _effect_name(raw: str) -> str:
 
 def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[Interval]]:
     """Numeric result mentions of the sentence ``text[start:end]`` and its blocked intervals."""
+    found = find_numbers(text, start, end)
+    if not found:
+        return [], []  # every mention is built on a number: nothing to find, nothing to block
     blocks = blocked_intervals(text, start, end)
-    nums = [n for n in find_numbers(text, start, end) if not _blocked(n, blocks)]
+    nums = [n for n in found if not _blocked(n, blocks)]
     used: set[int] = set()
     out: list[Mention] = []
     by_start = {n.start: i for i, n in enumerate(nums)}
@@ -216,7 +233,7 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         return j if re.fullmatch(gap_re, gap, re.IGNORECASE) else None
 
     # Effect estimates first: "hazard ratio, 0.35", "OR 1.14", "ES, -0.93".
-    for m in P.EFFECT.finditer(text, start, end):
+    for m in fastscan.finditer(P.EFFECT, text, start, end):
         i = by_start.get(m.end())
         if i is None or i in used:
             continue
@@ -231,8 +248,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         used.add(i)
 
     sp = r"[\s\u00a0\u2009\u202f]"
-    has_sd_cue = P.SD_CUE.search(text, start, end) is not None
-    has_ci_word = re.search(r"\bCI\b|confidence|credible", text[start:end], re.IGNORECASE) is not None
+    has_sd_cue = fastscan.search(P.SD_CUE, text, start, end) is not None
+    has_ci_word = fastscan.search(_CI_WORD, text, start, end) is not None
     pct_gap = rf"{sp}*(?:%|percent|per{sp}cent)"
     for i, n in enumerate(nums):
         if i in used:
@@ -247,15 +264,16 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             if j is not None and j + 1 < len(nums) and n.value <= 100:
                 k = nxt(j, rf"{sp}*(?:/|of|out{sp}+of){sp}*")
                 if k is not None and nums[j].is_integer and nums[k].is_integer:
+                    cj, ck = count_of(nums[j]), count_of(nums[k])
                     ment = Mention(
                         "proportion",
                         n.start,
                         nums[k].end,
                         n.start,
-                        numerator=int(nums[j].value),
-                        denominator=int(nums[k].value),
+                        numerator=int(cj.value),
+                        denominator=int(ck.value),
                         percent=n.value,
-                        numbers=[n, nums[j], nums[k]],
+                        numbers=[n, cj, ck],
                     )
                     used.update({i, j, k})
                     out.append(ment)
@@ -283,7 +301,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             used.add(i)
             out.append(ment)
             continue
-        # n/N (x%) and n of N (x%)
+        # n/N (x%) and n of N (x%); the counts below read a sign before a whole number as a dash
+        c = count_of(n)
         j = nxt(i, rf"{sp}*/{sp}*") if n.is_integer else None
         if j is None and n.is_integer:
             j = nxt(i, rf"{sp}+(?:of|out{sp}+of){sp}+(?:the{sp}+|all{sp}+)?")
@@ -293,15 +312,16 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             and not P.COUNT_AFTER.match(text[nums[j].end : min(end, nums[j].end + 60)])
         ):
             j = None  # "one of the two groups": a phrase, not a count of patients
-        if j is not None and nums[j].is_integer and nums[j].value >= n.value and nums[j].value > 0:
+        den = count_of(nums[j]) if j is not None else None
+        if j is not None and den is not None and den.is_integer and den.value >= c.value and den.value > 0:
             ment = Mention(
                 "proportion",
-                n.start,
+                c.start,
                 nums[j].end,
-                n.start,
-                numerator=int(n.value),
-                denominator=int(nums[j].value),
-                numbers=[n, nums[j]],
+                c.start,
+                numerator=int(c.value),
+                denominator=int(den.value),
+                numbers=[c, den],
             )
             used.update({i, j})
             k = nxt(j, rf"(?:{sp}+[a-z][\w-]*){{0,4}}{sp}*[(\[]{sp}*")
@@ -314,7 +334,7 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             if (
                 k is not None
                 and plen is not None
-                and (not worded or _share_agrees(int(n.value), int(nums[j].value), nums[k]))
+                and (not worded or _share_agrees(int(c.value), int(den.value), nums[k]))
             ):
                 ment.percent = nums[k].value
                 ment.end = nums[k].end + plen
@@ -327,17 +347,17 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         if j is None and n.is_integer:
             # "12 patients (relapse rate 21.4%)": kept only when some whole N gives that share of n
             j = nxt(i, rf"{count_gap}{_WORDED_SHARE}")
-            if j is not None and not _share_agrees(int(n.value), None, nums[j]):
+            if j is not None and not _share_agrees(int(c.value), None, nums[j]):
                 j = None
         plen = _percent_sign_length(text, nums[j].end) if j is not None else None
         if j is not None and plen is not None:
             pe = nums[j].end + plen
-            ment = Mention("proportion", n.start, pe, n.start, numerator=int(n.value), percent=nums[j].value)
-            ment.numbers = [n, nums[j]]
+            ment = Mention("proportion", c.start, pe, c.start, numerator=int(c.value), percent=nums[j].value)
+            ment.numbers = [c, nums[j]]
             used.update({i, j})
             k = nxt(j, rf"{pct_gap}{sp}*\){sp}*(?:of|out{sp}+of){sp}+(?:the{sp}+|all{sp}+)?")
             if k is not None and nums[k].is_integer and not P.PERCENT_SIGN.match(text[nums[k].end :]):
-                ment.denominator = int(nums[k].value)
+                ment.denominator = int(count_of(nums[k]).value)
                 ment.end = nums[k].end
                 used.add(k)
             elif P.SUBSET_AFTER.match(text[pe + 1 : pe + 40]) or P.SUBSET_AFTER.match(text[pe : pe + 40]):
@@ -404,7 +424,7 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
         if n.is_integer and P.COUNT_AFTER.match(right):
             cm = P.COUNT_AFTER.match(right)
             span_end = n.end + (cm.end() if cm else 0)
-            ment = Mention("count", n.start, span_end, n.start, numerator=int(n.value), numbers=[n])
+            ment = Mention("count", c.start, span_end, c.start, numerator=int(c.value), numbers=[c])
             if P.SUBSET_AFTER.match(right):
                 ment.subset = True
             out.append(ment)
@@ -440,7 +460,8 @@ def find_mentions(text: str, start: int, end: int) -> tuple[list[Mention], list[
             ment = Mention("value", n.start, n.end, n.start, value=n.value, unit=partner.unit, numbers=[n])
             ment.statistic = partner.statistic
         elif partner.shape == "count" and n.is_integer:
-            ment = Mention("count", n.start, n.end, n.start, numerator=int(n.value), numbers=[n])
+            c = count_of(n)
+            ment = Mention("count", c.start, c.end, c.start, numerator=int(c.value), numbers=[c])
         else:
             continue
         out.append(ment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kb.extract.fastscan import trie_regex
 from kb.extract.numbers import NUMBER, WORD_NUMBER
 
 # A signed decimal written with digits ("-5·7", "0.45", "32.8").
@@ -15,8 +16,10 @@ SP = r"[\s\u00a0\u2009\u202f]"
 PERCENT_SIGN = re.compile(rf"^{SP}*(?:%|percent\b|per{SP}cent\b)")
 
 # p-values: "P<.001", "p = 0.03", "P value < 0·05", "(NS)".
+# (Lookaheads such as "(?=[Pp(])" below name the characters a match can start with: they change no
+# match, and spare the engine the trial of every branch at every other character.)
 P_VALUE = re.compile(
-    rf"\b[Pp](?:{SP}*-?{SP}*values?|{SP}*(?:for{SP}+)?-?{SP}*(?:interaction|trend|heterogeneity|difference))?{SP}*(?:[<>=\u2264\u2265]|&lt;|&gt;){{1,2}}{SP}*(?:0?[.\u00b7]\d+|\d+(?:[.\u00b7]\d+)?(?:{SP}*[x\u00d7]{SP}*10\S{{1,4}})?)"
+    rf"(?=[Pp(])\b[Pp](?:{SP}*-?{SP}*values?|{SP}*(?:for{SP}+)?-?{SP}*(?:interaction|trend|heterogeneity|difference))?{SP}*(?:[<>=\u2264\u2265]|&lt;|&gt;){{1,2}}{SP}*(?:0?[.\u00b7]\d+|\d+(?:[.\u00b7]\d+)?(?:{SP}*[x\u00d7]{SP}*10\S{{1,4}})?)"
     rf"|\((?:NS|ns|n\.s\.)\)"
 )
 
@@ -43,10 +46,10 @@ PLUS_MINUS = re.compile(
     rf"(?:{SP}*(?P<sunit>%|[A-Za-z/\u00b5\u03bc°][\w/\u00b5\u03bc°]{{0,11}}(?:{SP}Hg)?))?(?(paren){SP}*\))"
 )
 PLAIN_RANGE = re.compile(
-    rf"(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*(?:-|\u2013|to){SP}*\d+(?:[.\u00b7]\d+)?(?![\w.\u00b7])"
+    rf"(?=[\dbr])(?:(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*(?:-|\u2013|to){SP}*\d+(?:[.\u00b7]\d+)?(?![\w.\u00b7])"
     rf"|(?<![\w.\u00b7])\d+(?:[.\u00b7]\d+)?{SP}*%{SP}*(?:-|\u2013){SP}*\d+(?:[.\u00b7]\d+)?{SP}*%"
     rf"|\bbetween{SP}+{DEC}{SP}*\S{{0,6}}{SP}+and{SP}+{DEC}"
-    rf"|\brang(?:e|es|ed|ing){SP}+from{SP}+{DEC}{SP}*\S{{0,6}}{SP}+to{SP}+{DEC}"
+    rf"|\brang(?:e|es|ed|ing){SP}+from{SP}+{DEC}{SP}*\S{{0,6}}{SP}+to{SP}+{DEC})"
 )
 
 # Grades: "grade 3", "Grade 3 and 4", "grade >=3", "grade ≤ 3", "grades 3-4", "grade 3 or higher".
@@ -60,7 +63,7 @@ GRADE = re.compile(
 # Time points: "at 1 year", "within the first 2 cycles", "after 1 year and 3 years", "4-month", "by 4 weeks".
 TIME_UNIT = r"(?:years?|yrs?|months?|mo|weeks?|wks?|days?|hours?|hrs?|h|minutes?|min|cycles?|courses?)"
 TIMEPOINT = re.compile(
-    rf"\b(?:at|within|after|by|over|during|in|for|up{SP}to)(?:{SP}+(?:the|a|an))?(?:{SP}+(?:first|initial|last|median))?"
+    rf"\b(?=[awbodifu])(?:at|within|after|by|over|during|in|for|up{SP}to)(?:{SP}+(?:the|a|an))?(?:{SP}+(?:first|initial|last|median))?"
     rf"(?:{SP}+(?:follow-up|treatment){SP}+of)?"
     rf"{SP}+(?P<num>{NUMBER})(?:{SP}*(?:,|and|or|,{SP}*and){SP}*{NUMBER}){{0,6}}{SP}*(?:treatment{SP}+)?{TIME_UNIT}\b"
     # "at 1 week and 1, 3, and 6 months": further lists of time points, each closed by its unit
@@ -93,8 +96,24 @@ DOSE_UNIT = (
     r"(?:mg|g|kg|\u00b5g|\u03bcg|ug|mcg|ng|mL|ml|L|IU|U|units?|Gy|cGy|MBq|mCi|mmol|\u00b5mol|mEq|"
     r"mg/kg|mg/m2|mg/m\(2\)|mg/m\u00b2|\u03bcg/kg|mcg/kg|mg/d|mg/day|ml/h|mL/h|mcg/h|mg/h|\u03bcg/h)"
 )
+# Where a NOT_RESULT branch can start: a digit, sign or symbol; "R²"/"I²"; a comparative before
+# "than" (which may end a longer word); or a word that starts one of the worded branches (a superset:
+# case-insensitive, prefixes only). This lookahead fails at once at most characters and so spares the
+# engine the trial of every branch there; it changes no match.
+_NOT_RESULT_WORDS = (
+    "kappa icc i2 tau jan feb mar apr may jun jul aug sep oct nov dec at up above below exceeding beyond "
+    "under cut threshold age phase stage grade group arm cohort type class level day visit cycle week month "
+    "year version study trial part step nct isrctn"
+).split()
+_NOT_RESULT_FIRST = "".join(sorted({w[0] for w in _NOT_RESULT_WORDS} | set("rnt")))
+_NOT_RESULT_START = (
+    rf"(?=[\d\-\u2212$\u20ac\u00a3<>\u2264\u2265&(\u03c1\u03ba\u03c4]|[RI]\u00b2"
+    rf"|[lmgfhsoybw](?:ess|ore|reater|ewer|igher|ower|arger|maller|onger|horter|lder|ounger|igger|ider){SP}"
+    rf"|\b(?i:(?=[{_NOT_RESULT_FIRST}])(?:r(?:s|ho|2)?{SP}*[=:]|n{SP}*=|ts?{SP}*[iv\d]"
+    rf"|{trie_regex(set(_NOT_RESULT_WORDS))})))"
+)
 NOT_RESULT = re.compile(
-    rf"(?P<dose>(?<![\w.])\d+(?:[.\u00b7]\d+)?(?:{SP}*(?:-|\u2013|to|and){SP}*\d+(?:[.\u00b7]\d+)?)?{SP}*"
+    rf"{_NOT_RESULT_START}(?:(?P<dose>(?<![\w.])\d+(?:[.\u00b7]\d+)?(?:{SP}*(?:-|\u2013|to|and){SP}*\d+(?:[.\u00b7]\d+)?)?{SP}*"
     rf"{DOSE_UNIT}(?![\w])(?!/(?:m?L|dL|dl|l)\b)(?:/(?:kg|m2|m\(2\)|day|d|h|week|wk))?)"
     rf"|(?P<level>\d{{2}}(?:[.\u00b7]\d)?{SP}*%{SP}*(?:CI|CrI|confidence|credible|limits?{SP}+of{SP}+agreement|prediction{SP}+intervals?|power|"
     rf"significance|level{SP}+of{SP}+significance|tolerance{SP}+intervals?|percentile|quantile))"
@@ -114,12 +133,12 @@ NOT_RESULT = re.compile(
     # a place or distance at which something was measured: "at 15 cm", "at 1 mm under the crest"
     rf"|(?P<position>\bat{SP}+(?:a{SP}+distance{SP}+of{SP}+)?{DEC}{SP}*(?:cm|mm|m|meters?|metres?|feet|ft|inches)\b)"
     # exposure time, not people: "285,332 person-years"
-    rf"|(?P<persontime>{DEC_START}{SP}*(?:person|patient|man|woman|child)[-{SP[1:-1]}]?(?:years?|months?|days?)\b)",
+    rf"|(?P<persontime>{DEC_START}{SP}*(?:person|patient|man|woman|child)[-{SP[1:-1]}]?(?:years?|months?|days?)\b))",
 )
 
 # Effect estimates between groups and their keyword.
 EFFECT = re.compile(
-    r"\b(?P<stat>(?:adjusted\s+|unadjusted\s+|pooled\s+)?(?:hazard\s+ratio|odds\s+ratio|risk\s+ratio|rate\s+ratio|relative\s+risk|"
+    r"\b(?=[aupohrimdeHORIMSE])(?P<stat>(?:adjusted\s+|unadjusted\s+|pooled\s+)?(?:hazard\s+ratio|odds\s+ratio|risk\s+ratio|rate\s+ratio|relative\s+risk|"
     r"incidence\s+rate\s+ratio|risk\s+difference|rate\s+difference|absolute\s+difference|mean\s+difference|"
     r"difference|effect\s+size|ratio)s?|HRs?|ORs?|aORs?|aHRs?|RRs?|IRRs?|RD|MD|SMD|ES)\b"
     r"(?:\s*(?:\[[^\]\[]{1,20}\]|\([^()]{1,20}\)))?(?:\s*(?:,|:|=|was|were|of|is|for))?\s*(?=[-\u2212]?\d)"
@@ -154,11 +173,15 @@ VALUE_UNIT = re.compile(
 TIME_UNIT_RE = re.compile(rf"^{TIME_UNIT}$")
 
 # Nouns that make a number a count of people or events.
-COUNT_NOUN = (
-    r"(?:patients?|participants?|subjects?|women|men|girls|boys|children|adults|infants|neonates|persons?|"
-    r"people|individuals?|cases?|volunteers|responders?|survivors|births|deliveries|pregnancies|deaths|"
-    r"events?|episodes?|eyes|teeth|lesions|embryos|infections|hospitali[sz]ations|admissions|recipients)"
-)
+# As a prefix tree (see fastscan.trie_regex): no noun is a prefix of another, so the order in which the
+# words are tried changes no match, and the tree spares the engine a trial of each word at every word.
+_COUNT_NOUNS = (
+    "patient patients participant participants subject subjects women men girls boys children adults infants "
+    "neonates person persons people individual individuals case cases volunteers responder responders "
+    "survivors births deliveries pregnancies deaths event events episode episodes eyes teeth lesions embryos "
+    "infections hospitalisations hospitalizations admissions recipients"
+).split()
+COUNT_NOUN = f"(?:{trie_regex(set(_COUNT_NOUNS))})"
 # "48% (n = 94)", "28% [n = 176/629]" and "(n = 55; 77.5%)": an n written beside a share counts the share's
 # patients (it is the numerator, with its denominator when written as n/N), not a group size.
 N_AFTER_PERCENT = re.compile(
@@ -197,7 +220,9 @@ GROUP_DESCRIPTION_BEFORE = re.compile(
 )
 SUBSET_AFTER = re.compile(rf"^{SP}*(?:\([^()]{{0,20}}\){SP}*)?of{SP}+(?:whom|these|them|which|those)\b")
 DENOM_MARKER = re.compile(
-    rf"(?:\bamong{SP}+(?:the{SP}+|all{SP}+|these{SP}+|those{SP}+)?|(?:^|(?<=[.;:,(]){SP}*)of{SP}+(?:the{SP}+|all{SP}+)?|"
+    # the lookahead names what a branch can start with (a letter of among/of/for/in, or a space): it
+    # only spares the engine a trial of each branch at every other character
+    rf"(?=[afio]|{SP})(?:\bamong{SP}+(?:the{SP}+|all{SP}+|these{SP}+|those{SP}+)?|(?:^|(?<=[.;:,(]){SP}*)of{SP}+(?:the{SP}+|all{SP}+)?|"
     rf"\bfor{SP}+(?:the|all){SP}+|\bin{SP}+(?:all|the{SP}+(?:remaining|evaluable|assessable|analy[sz]ed|eligible)){SP}+)"
     rf"(?:(?:remaining|evaluable|assessable|analy[sz]ed|eligible){SP}+)?(?P<num>{NUMBER}){SP}+(?:(?!and\b)[a-z-]+{SP}+){{0,2}}?{COUNT_NOUN}\b"
     rf"(?!{SP}+(?:had|experienced|developed|achieved|have|in{SP}+the))",

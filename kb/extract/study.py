@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kb.extract import lexicon
+from kb.extract import fastscan, lexicon
 from kb.extract.numbers import NUMBER, as_int, parse_number
 from kb.extract.patterns import COUNT_NOUN, DOSE_UNIT, SP
 from kb.records.models import Intervention, Population, Study
@@ -44,8 +44,8 @@ _DESIGN: list[tuple[str, re.Pattern[str]]] = [
     ("meta-analysis", re.compile(r"\bmeta-analys[ie]s of (?:the|these|our)\b", re.I)),
 ]
 
-_VERB = (
-    r"(?:enroll?ed|randomi[sz]ed|randomly\s+(?:assigned|allocated|received)|included|recruited|treated|studied|"
+_VERB = (  # the lookahead names the letters the verbs start with: it only spares trials
+    r"(?=[eritsaup])(?:enroll?ed|randomi[sz]ed|randomly\s+(?:assigned|allocated|received)|included|recruited|treated|studied|"
     r"evaluated|analy[sz]ed|assigned|allocated|underwent\s+randomi[sz]ation|participated)"
 )
 _POPULATION = [
@@ -59,16 +59,18 @@ _POPULATION = [
         rf"\b{_VERB}{SP}+(?:a{SP}+total{SP}+of{SP}+)?(?P<n>{NUMBER}){SP}+(?:[\w'-]+{SP}+){{0,2}}?[\w-]+s\b",
         re.I,
     ),
-    re.compile(rf"\b(?:of|among){SP}+(?:the{SP}+)?(?P<n>{NUMBER}){SP}+{COUNT_NOUN}{SP}+{_VERB}", re.I),
+    re.compile(
+        rf"\b(?=[oa])(?:of|among){SP}+(?:the{SP}+)?(?P<n>{NUMBER}){SP}+{COUNT_NOUN}{SP}+{_VERB}", re.I
+    ),
     re.compile(rf"\b{COUNT_NOUN}{SP}*\({SP}*[nN]{SP}*={SP}*(?P<n>\d+){SP}*\)", re.I),
 ]
 _POPULATION_FALLBACK = re.compile(
     # "the efficacy of X in 64 patients who had relapsed": a cohort described by a relative clause
-    rf"\b(?:in|of|among){SP}+(?P<n>{NUMBER}){SP}+(?:[\w-]+{SP}+){{0,3}}?{COUNT_NOUN}{SP}+(?:who|with|that|having|undergoing)\b",
+    rf"\b(?=[ioa])(?:in|of|among){SP}+(?P<n>{NUMBER}){SP}+(?:[\w-]+{SP}+){{0,3}}?{COUNT_NOUN}{SP}+(?:who|with|that|having|undergoing)\b",
     re.I,
 )
 _CONDITION = re.compile(
-    r"\b(?:patients|adults|children|women|men|participants|subjects|people|individuals)\s+with\s+"
+    r"\b(?=[pacwmsi])(?:patients|adults|children|women|men|participants|subjects|people|individuals)\s+with\s+"
     r"(?P<c>[^,.;:]{3,160}?)(?=\s+(?:who|were|was|following|after|undergoing|receiving|treated|have|had|and\s+no|in\s+a|at)\b|[,.;:])",
     re.I,
 )
@@ -92,6 +94,7 @@ _CHARACTERISTICS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("prior transplantation", re.compile(r"\bprior\s+(?:\w+\s+)?transplant\w*", re.I)),
 ]
+_PLACEBO = re.compile(r"\bplacebo\b", re.I)
 _REGIMEN = re.compile(
     rf"^{SP}*(?:\(\w+\)\s*)?,?{SP}*(?P<r>\d+(?:[.\u00b7]\d+)?{SP}*{DOSE_UNIT}(?:/(?:kg|m2|m\(2\)|day|d|h))?"
     rf"(?:[^.;()]{{0,60}}?\b(?:daily|twice|weekly|every{SP}+\d+{SP}+(?:days|weeks|hours)|per{SP}+day|orally|intravenously|as{SP}+needed)\b)?)",
@@ -102,19 +105,15 @@ _REGIMEN = re.compile(
 def design(text: str) -> list[str]:
     """Design labels printed in the text, phase first ("phase 2", "randomized", ...)."""
     labels: list[str] = []
-    m = _PHASE.search(text)
+    m = fastscan.search(_PHASE, text)
     if m:
         a = _ROMAN.get(m["a"].upper(), m["a"])
         b = _ROMAN.get(m["b"].upper(), m["b"]) if m["b"] else None
         labels.append(f"phase {a}/{b}" if b else f"phase {a}")
     for label, rx in _DESIGN:
-        if rx.search(text) and label not in labels:
+        if label not in labels and fastscan.search(rx, text):
             labels.append(label)
-    if (
-        "placebo-controlled" not in labels
-        and "randomized" in labels
-        and re.search(r"\bplacebo\b", text, re.I)
-    ):
+    if "placebo-controlled" not in labels and "randomized" in labels and fastscan.search(_PLACEBO, text):
         labels.append("placebo-controlled")
     return labels
 
@@ -129,13 +128,13 @@ def population_n(text: str) -> tuple[int | None, int | None]:
     text = text[:POPULATION_WINDOW]
     best: tuple[int, int] | None = None
     for rx in _POPULATION:
-        for m in rx.finditer(text):
+        for m in fastscan.finditer(rx, text):
             v = as_int(parse_number(m["n"]))
             if v is not None and v > 1 and (best is None or m.start("n") < best[1]):
                 best = (v, m.start("n"))
             break
     if best is None:
-        fm = _POPULATION_FALLBACK.search(text)
+        fm = fastscan.search(_POPULATION_FALLBACK, text)
         if fm:
             v = as_int(parse_number(fm["n"]))
             if v is not None and v > 1:
@@ -146,9 +145,9 @@ def population_n(text: str) -> tuple[int | None, int | None]:
 def population(text: str) -> Population:
     """Who was studied, as far as the abstract says."""
     n, _ = population_n(text)
-    cm = _CONDITION.search(text, 0, POPULATION_WINDOW)
+    cm = fastscan.search(_CONDITION, text, 0, min(len(text), POPULATION_WINDOW))
     condition = re.sub(r"\s+", " ", cm["c"]).strip() if cm else None
-    chars = [label for label, rx in _CHARACTERISTICS if rx.search(text)]
+    chars = [label for label, rx in _CHARACTERISTICS if fastscan.search(rx, text)]
     return Population(n=n, condition=condition, characteristics=chars)
 
 

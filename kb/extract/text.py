@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kb.extract import fastscan
 from kb.records.models import AbstractSection
 
 # Inline structured-abstract labels ("RESULTS:", "PATIENTS AND METHODS:", "PATIENT(S):") at the start
@@ -84,9 +85,18 @@ class Sentence:
     section: Section
 
 
+def sections_fit(text: str, given: Sequence[AbstractSection]) -> bool:
+    """True when every given section lies inside the text (0 <= start <= end <= len(text))."""
+    return all(0 <= s.start <= s.end <= len(text) for s in given)
+
+
 def find_sections(text: str, given: Sequence[AbstractSection] = ()) -> list[Section]:
-    """Sections from the source's labelled parts, else from inline upper-case labels, else one."""
-    if given:
+    """Sections from the source's labelled parts, else from inline upper-case labels, else one.
+
+    Given sections that do not fit the text describe some other version of it: they are set aside
+    and the text's own labels are read instead.
+    """
+    if given and sections_fit(text, given):
         out = []
         for s in given:
             body = s.start
@@ -181,7 +191,7 @@ def background_sentences(sentences: Sequence[Sentence]) -> set[int]:
     for i, s in enumerate(sentences):
         if s.section.label is not None:
             return out
-        if _STUDY_START.search(s.text):
+        if fastscan.search(_STUDY_START, s.text):
             return out
         out.add(i)
     return set()  # no sentence names the study: nothing can be told apart as background
@@ -212,6 +222,10 @@ def methods_sentences(sentences: Sequence[Sentence]) -> set[int]:
     """Indexes of sentences of unlabelled abstracts that describe methods and report no finding."""
     out: set[int] = set()
     for i, s in enumerate(sentences):
-        if s.section.label is None and _METHODS_CUE.search(s.text) and not _FINDING_CUE.search(s.text):
+        if (
+            s.section.label is None
+            and fastscan.search(_METHODS_CUE, s.text)
+            and not _FINDING_CUE.search(s.text)
+        ):
             out.add(i)
     return out

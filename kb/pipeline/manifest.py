@@ -10,10 +10,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kb.errors import KBError
+from kb.sources.base import SourceError
 
 
 class ManifestError(KBError):
     """A manifest that cannot be used; the message names the file and the offending key."""
+
+
+class SnapshotPathError(SourceError, ManifestError):
+    """A snapshot path that leaves the manifest's folder (``../``, absolute, or through a symlink).
+
+    Both a SourceError (the build reports it like any unreadable snapshot) and a ManifestError
+    (the fault is in the manifest, which the message names with the entry).
+    """
 
 
 class _Strict(BaseModel):
@@ -25,7 +34,8 @@ class KBInfo(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
-    seed_pmids: list[Annotated[str, Field(pattern=r"^\d{1,9}$")]] = Field(min_length=1)
+    # [0-9], not \d: pydantic's \d also accepts other scripts' digits ('٣٤٥')
+    seed_pmids: list[Annotated[str, Field(pattern=r"^[0-9]{1,9}$")]] = Field(min_length=1)
 
 
 class SnapshotEntry(_Strict):
@@ -43,7 +53,28 @@ class Manifest(_Strict):
     source: Path = Field(default=Path("."), exclude=True)
 
     def resolve(self, entry: SnapshotEntry) -> Path:
-        return (self.source.parent / entry.path).resolve()
+        """The snapshot's real path (symlinks followed), refused when it is outside the manifest's folder.
+
+        A manifest may come from someone else: ``../../`` or a symlink must not make the build
+        read, and publish, a file from elsewhere on the machine.
+        """
+        root = self.source.parent.resolve()
+        where = f"{self.source}: {self._key(entry)}.path {entry.path!r}"
+        if Path(entry.path).is_absolute():
+            # provenance records paths relative to the manifest; an absolute one would not travel
+            raise SnapshotPathError(where, "snapshot path must be relative to the manifest's folder")
+        try:
+            target = (root / entry.path).resolve()
+        except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+            raise SnapshotPathError(where, f"cannot be resolved: {exc}") from None
+        if not target.is_relative_to(root):
+            raise SnapshotPathError(where, f"leads to {target}, outside the manifest's folder {root}")
+        return target
+
+    def _key(self, entry: SnapshotEntry) -> str:
+        """'snapshot.3' for the fourth entry: how validation errors name a manifest key."""
+        index = next((i for i, e in enumerate(self.snapshot) if e is entry), None)
+        return "snapshot" if index is None else f"snapshot.{index}"
 
 
 def load_manifest(path: Path) -> Manifest:

@@ -1,20 +1,17 @@
-"""Manifest -> readers -> merged records -> extractor -> evidence records (no output formats here)."""
+"""The merge rules between records of one PMID, the in-memory Corpus that states them, snapshot checks."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb import extract as extractor
 from kb.errors import KBError
 from kb.pipeline.manifest import Manifest, SnapshotEntry, sha256_file
-from kb.records.models import Article, Citation, Deletion, EvidenceRecord, Extraction, Provenance, Snapshot
+from kb.records.models import Article, Citation, Deletion, Snapshot
 from kb.sources.base import Reader, Skipped, SourceError
-from kb.sources.plaintext import NO_PMID
-from kb.sources.registry import get_reader
 
 #: progress(stage, done, total): called as work advances; total 0 when unknown.
 Progress = Callable[[str, int, int], None]
@@ -96,6 +93,27 @@ def merge(old: Article, new: Article) -> tuple[Article, str | None]:
     return merged, note
 
 
+def conflicts(old: Article, new: Article) -> list[str]:
+    """Fields two full records of the same version and revision disagree on (both non-empty).
+
+    ``merge`` still keeps the fuller record; the build warns, because one of the two sources
+    is wrong and nothing in the records says which. Gaps one record fills are not conflicts,
+    nor is the source-reported ``cited_by_count``.
+    """
+    if old == new or not old.status == new.status == "full":
+        return []
+    if (old.version, old.revised or "") != (new.version, new.revised or ""):
+        return []
+    return [
+        name
+        for name in Article.model_fields
+        if name not in _CARRIED
+        and not _empty(getattr(old, name))
+        and not _empty(getattr(new, name))
+        and getattr(old, name) != getattr(new, name)
+    ]
+
+
 @dataclass
 class Corpus:
     """What all snapshots of a manifest say, merged: one article per PMID, deduplicated links."""
@@ -146,6 +164,8 @@ def verify(manifest: Manifest, entry: SnapshotEntry) -> tuple[Path, Snapshot]:
     if Path(entry.path).is_absolute():
         # provenance records paths relative to the manifest; an absolute one would not travel
         raise SourceError(path, "snapshot path must be relative to the manifest's folder")
+    if path.is_dir():
+        raise SourceError(path, "snapshot named in the manifest is a directory, not a file")
     if not path.is_file():
         raise SourceError(path, "snapshot named in the manifest is missing")
     if path.stat().st_size == 0:
@@ -155,44 +175,3 @@ def verify(manifest: Manifest, entry: SnapshotEntry) -> tuple[Path, Snapshot]:
         raise SourceError(path, f"sha256 is {digest}, the manifest declares {entry.sha256}")
     rel = os.path.relpath(path, manifest.source.parent)
     return path, Snapshot(path=rel, sha256=digest, reader=entry.reader)
-
-
-def collect(manifest: Manifest, progress: Progress = _no_progress) -> Corpus:
-    """Read every snapshot of the manifest, in order, into one merged corpus."""
-    corpus = Corpus()
-    total = len(manifest.snapshot)
-    for i, entry in enumerate(manifest.snapshot):
-        reader = get_reader(entry.reader)
-        path, snap = verify(manifest, entry)
-        corpus.snapshots.append(snap)
-        for item in reader.read(path):
-            if isinstance(item, Article) and item.pmid == NO_PMID:
-                raise SourceError(path, "no PMID: name a plain-text snapshot after it, e.g. 31002989.txt")
-            corpus.add(item, snap, reader)
-        progress("read", i + 1, total)
-    return corpus
-
-
-def evidence(corpus: Corpus, run_at: str, progress: Progress = _no_progress) -> Iterator[EvidenceRecord]:
-    """Extract each article (in PMID order) and attach its provenance."""
-    total = len(corpus.articles)
-    for i, pmid in enumerate(sorted(corpus.articles, key=int)):
-        held = corpus.articles[pmid]
-        if held.article.status == "full" and held.article.abstract:
-            extraction = extractor.extract(held.article)
-        else:
-            extraction = Extraction(pmid=pmid, abstract=held.article.abstract or "")
-        yield EvidenceRecord(
-            article=held.article,
-            extraction=extraction,
-            provenance=Provenance(
-                snapshot=held.snapshot,
-                reader=held.reader.name,
-                reader_version=held.reader.version,
-                extractor=extractor.NAME,
-                extractor_version=extractor.VERSION,
-                run_at=run_at,
-                note=held.note,
-            ),
-        )
-        progress("extract", i + 1, total)

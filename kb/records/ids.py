@@ -17,6 +17,34 @@ BASE = "https://w3id.org/evidence-kb/"
 #: Articles use the resolvable, registry-backed identifiers.org form.
 PUBMED = "https://identifiers.org/pubmed:"
 
+# Identifiers are ASCII digits only. str.isdigit() and a Unicode \d also accept other scripts'
+# digits ('٣٤٥') and superscripts ('3²1'), which then reach IRIs, SQLite and file names.
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_PMID = re.compile(r"[0-9]{1,9}")
+_PMCID = re.compile(r"(?:PMC)?([0-9]{1,12})")
+
+
+def is_digits(text: str) -> bool:
+    """True for a non-empty run of ASCII digits 0-9 (not '٣', not '²')."""
+    return _ASCII_DIGITS.fullmatch(text) is not None
+
+
+def is_pmid(text: str) -> bool:
+    """True for a PubMed id: 1 to 9 ASCII digits."""
+    return _PMID.fullmatch(text) is not None
+
+
+def ascii_int(text: str) -> int | None:
+    """The integer spelled by ASCII digits (surrounding blanks allowed), else None."""
+    text = text.strip()
+    return int(text) if is_digits(text) else None
+
+
+def pmcid(text: str) -> str | None:
+    """'PMC11899621' or '11899621' -> 'PMC11899621'; None when it is not a PMC id."""
+    m = _PMCID.fullmatch(text.strip())
+    return f"PMC{m[1]}" if m else None
+
 
 def slug(text: str, max_len: int = 60) -> str:
     """Lower-case ASCII slug: 'CR/CRh within 2 cycles' -> 'cr-crh-within-2-cycles'."""
@@ -26,12 +54,19 @@ def slug(text: str, max_len: int = 60) -> str:
     return out[:max_len].rstrip("-") or "x"
 
 
+def checked_pmid(pmid: str) -> str:
+    """``pmid`` itself when it is 1 to 9 ASCII digits; anything else never becomes part of an IRI."""
+    if not is_pmid(pmid):
+        raise ValueError(f"not a PMID (1 to 9 ASCII digits): {pmid!r}")
+    return pmid
+
+
 def article(pmid: str) -> URIRef:
-    return URIRef(f"{PUBMED}{pmid}")
+    return URIRef(f"{PUBMED}{checked_pmid(pmid)}")
 
 
 def _under(pmid: str, *parts: str) -> URIRef:
-    return URIRef(BASE + "/".join(("article", pmid, *parts)))
+    return URIRef(BASE + "/".join(("article", checked_pmid(pmid), *parts)))
 
 
 def study(pmid: str) -> URIRef:
@@ -72,7 +107,7 @@ def section(pmid: str, position: int) -> URIRef:
 
 
 def citation(citing: str, cited: str) -> URIRef:
-    return URIRef(f"{BASE}citation/{citing}-{cited}")
+    return URIRef(f"{BASE}citation/{checked_pmid(citing)}-{checked_pmid(cited)}")
 
 
 def snapshot(sha256: str) -> URIRef:
@@ -88,8 +123,8 @@ def software(name: str, version: str) -> URIRef:
 
 
 #: NCIt codes as records write them: 'NCIT:C62528', 'ncit:C62528' or bare 'C62528'.
-_NCIT_CODE = re.compile(r"^(?:ncit:)?(C\d+)$", re.IGNORECASE)
-_MESH_CODE = re.compile(r"^(?:mesh:)?([DC]\d{6,9})$", re.IGNORECASE)
+_NCIT_CODE = re.compile(r"^(?:ncit:)?(C[0-9]+)$", re.IGNORECASE)
+_MESH_CODE = re.compile(r"^(?:mesh:)?([DC][0-9]{6,9})$", re.IGNORECASE)
 
 
 def concept(code: str) -> URIRef | None:
@@ -112,7 +147,7 @@ def step(parent: URIRef, segment: str) -> URIRef:
 
 def graph(pmid: str) -> URIRef:
     """Named graph holding one source article's records (N-Quads export)."""
-    return URIRef(f"{BASE}graph/{pmid}")
+    return URIRef(f"{BASE}graph/{checked_pmid(pmid)}")
 
 
 def term(name: str) -> URIRef:

@@ -106,13 +106,13 @@ class Article(Record):
 
     model_config = ConfigDict(json_schema_extra={"rdf_type": ["fabio:JournalArticle"]})
 
-    pmid: str = Field(pattern=r"^\d{1,9}$", json_schema_extra=rdf("fabio:hasPubMedId"))
+    pmid: str = Field(pattern=r"^[0-9]{1,9}$", json_schema_extra=rdf("fabio:hasPubMedId"))
     title: str = Field(default="", json_schema_extra=rdf("dcterms:title"))
     journal: str | None = Field(default=None, json_schema_extra=rdf("prism:publicationName"))
     pub_date: str | None = Field(
         default=None,
         description="ISO 8601 date, as precise as the source: 2019, 2019-04 or 2019-04-20",
-        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
         json_schema_extra=rdf("dcterms:issued"),
     )
     year: int | None = Field(
@@ -161,12 +161,12 @@ class Citation(Record):
     model_config = ConfigDict(json_schema_extra={"rdf_type": ["cito:Citation"]})
 
     citing: str = Field(
-        pattern=r"^\d{1,9}$",
+        pattern=r"^[0-9]{1,9}$",
         description="PMID of the citing article",
         json_schema_extra=rdf("cito:hasCitingEntity", ref="pubmed"),
     )
     cited: str = Field(
-        pattern=r"^\d{1,9}$",
+        pattern=r"^[0-9]{1,9}$",
         description="PMID of the cited article",
         json_schema_extra=rdf("cito:hasCitedEntity", ref="pubmed"),
     )
@@ -179,7 +179,7 @@ class Citation(Record):
 class Deletion(Record):
     """A MEDLINE DeleteCitation entry: the article must leave the knowledge base."""
 
-    pmid: str = Field(pattern=r"^\d{1,9}$")
+    pmid: str = Field(pattern=r"^[0-9]{1,9}$")
 
 
 class Study(Record):

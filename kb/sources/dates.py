@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from kb.records.ids import is_digits
+
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -13,13 +15,16 @@ _MONTHS = {
 }
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 # (?!\d) keeps the year of a range ("1998 Dec-1999 Jan") from being read as a day or month.
-_DATE = re.compile(r"^(\d{4})(?:[ /-]([A-Za-z]+|\d{1,2}(?!\d))(?:[-/][A-Za-z]+)?(?:[ /-](\d{1,2})(?!\d))?)?")
+# re.ASCII: a Unicode \d would take other scripts' digits ('٢٠١٩') as a year.
+_DATE = re.compile(
+    r"^(\d{4})(?:[ /-]([A-Za-z]+|\d{1,2}(?!\d))(?:[-/][A-Za-z]+)?(?:[ /-](\d{1,2})(?!\d))?)?", re.ASCII
+)
 
 
 def month_number(text: str) -> int | None:
     """'Apr', 'April', '04', 'Spring' -> month number, or None."""
     t = text.strip().lower()
-    if t.isdigit():
+    if is_digits(t):
         n = int(t)
         return n if 1 <= n <= 12 else None
     return _MONTHS.get(t[:3]) or _SEASONS.get(t)
@@ -32,7 +37,7 @@ def iso_date(year: str | int, month: str | int | None = None, day: str | int | N
     if m is None:
         return out
     out += f"-{m:02d}"
-    if day is not None and str(day).strip().isdigit() and 1 <= int(day) <= 31:
+    if day is not None and is_digits(str(day).strip()) and 1 <= int(day) <= 31:
         out += f"-{int(day):02d}"
     return out
 

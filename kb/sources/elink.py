@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from lxml import etree
 
+from kb.records.ids import is_pmid
 from kb.records.models import Article, Citation
 from kb.sources.base import Skipped, SourceError, SourceItem
 from kb.sources.registry import register
@@ -57,8 +58,8 @@ def _link_set(path: Path, ls: etree._Element) -> Iterator[SourceItem]:
             "to one article; request elink with one id= parameter per PMID",
         )
         return
-    assert pmid is not None  # noqa: S101  (len(sources) == 1)
-    if not pmid.isdigit() or len(pmid) > 9:
+    pmid = sources[0]
+    if not is_pmid(pmid):
         yield Skipped(path=where, line=line, reason=f"source id {pmid!r} is not a PMID")
         return
     dbs = ls.findall("LinkSetDb")
@@ -70,7 +71,7 @@ def _link_set(path: Path, ls: etree._Element) -> Iterator[SourceItem]:
         origin, source_is_cited = LINKS[name]
         seen: set[str] = set()
         for other in _ids(db, "Link/Id"):
-            if not other.isdigit() or len(other) > 9:
+            if not is_pmid(other):
                 yield Skipped(path=where, line=_line(db), pmid=pmid, reason=f"{name}: bad id {other!r}")
                 continue
             if other in seen or other == pmid:

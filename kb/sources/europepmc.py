@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
+from kb.records.ids import ascii_int, is_pmid, pmcid
 from kb.records.models import AbstractSection, Article, Author, CommentCorrection
 from kb.sources.base import Skipped, SourceError, SourceItem, read_text
 from kb.sources.dates import parse_date
@@ -22,6 +24,9 @@ _INLINE = frozenset({"i", "b", "em", "strong", "sup", "sub", "u", "sc", "span", 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _DROP_CONTENT = frozenset({"script", "style"})
 _PLAIN = frozenset({"i", "b", "em", "strong", "sup", "sub", "u", "sc", "br"})  # carry no attributes
+# json.loads turns the escape "\\ud800" into a lone surrogate: text no UTF-8 output (SQLite, a
+# terminal, a file) can hold.
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 class _Text(HTMLParser):
@@ -105,8 +110,52 @@ def _get(obj: Any, *keys: str) -> Any:
 
 
 def _list(obj: Any, *keys: str) -> list[Any]:
+    """A list field; a lone value where a list belongs (as XML-to-JSON conversion leaves one) is one item."""
     value = _get(obj, *keys)
-    return value if isinstance(value, list) else []
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _scalar(value: Any) -> str | None:
+    """A text field as text: a list of texts is joined with '; ', never stored as "['x']"."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        parts = [p for p in (_scalar(v) for v in value) if p]
+        return "; ".join(parts) or None
+    return None  # an object or a boolean where text belongs carries no text
+
+
+def _strings(value: Any) -> list[str]:
+    """A list-of-texts field as a list of texts (nested lists flattened, empty items dropped)."""
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    text = _scalar(value)
+    return [text] if text else []
+
+
+def _lone_surrogate(obj: Any, where: str = "$") -> str | None:
+    """The JSON path of the first key or text holding a lone surrogate (an unpaired UTF-16 half)."""
+    if isinstance(obj, str):
+        return where if _SURROGATE.search(obj) else None
+    pairs: list[tuple[str, str, Any]] = []
+    if isinstance(obj, dict):
+        pairs = [(str(k), f"{where}.{_shown(str(k))}", v) for k, v in obj.items()]
+    elif isinstance(obj, list):
+        pairs = [("", f"{where}[{i}]", v) for i, v in enumerate(obj)]
+    for key, here, value in pairs:
+        found = _lone_surrogate(key, here) or _lone_surrogate(value, here)
+        if found:
+            return found
+    return None
+
+
+def _shown(text: str) -> str:
+    """Text safe to print anywhere: non-ASCII (a surrogate included) as Python escapes."""
+    return ascii(text)[1:-1]
 
 
 def _authors(result: dict[str, Any]) -> list[Author]:
@@ -117,63 +166,88 @@ def _authors(result: dict[str, Any]) -> list[Author]:
         the_orcid = None
         aid = au.get("authorId")
         if isinstance(aid, dict) and str(aid.get("type", "")).upper() == "ORCID":
-            the_orcid = orcid(str(aid.get("value", "")))
-        if au.get("collectiveName"):
-            out.append(Author(name=str(au["collectiveName"]), collective=True, orcid=the_orcid))
-        elif au.get("fullName") or au.get("lastName"):
+            the_orcid = orcid(_scalar(aid.get("value")) or "")
+        collective, full, last = (
+            _scalar(au.get("collectiveName")),
+            _scalar(au.get("fullName")),
+            _scalar(au.get("lastName")),
+        )
+        if collective:
+            out.append(Author(name=collective, collective=True, orcid=the_orcid))
+        elif full or last:
             out.append(
                 Author(
-                    name=str(au.get("fullName") or au["lastName"]),
-                    last_name=au.get("lastName"),
-                    fore_name=au.get("firstName"),
+                    name=full or last or "",
+                    last_name=last,
+                    fore_name=_scalar(au.get("firstName")),
                     orcid=the_orcid,
                 )
             )
     return out
 
 
+def _count(value: Any) -> int | None:
+    """citedByCount: a JSON integer, or a text of ASCII digits ('3²1' and '٣' are not counts)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    return ascii_int(value) if isinstance(value, str) else None
+
+
+def _comments(result: dict[str, Any]) -> list[CommentCorrection]:
+    out: list[CommentCorrection] = []
+    for c in _list(result, "commentCorrectionList", "commentCorrection"):
+        kind = _scalar(c.get("type")) if isinstance(c, dict) else None
+        if not isinstance(c, dict) or not kind:
+            continue
+        ref = _scalar(c.get("id"))
+        pmid = ref if c.get("source") == "MED" and ref and is_pmid(ref) else None
+        out.append(CommentCorrection(ref_type=_ref_type(kind), pmid=pmid, source=_scalar(c.get("reference"))))
+    return out
+
+
+def _pmcid(result: dict[str, Any]) -> str | None:
+    value = _scalar(result.get("pmcid"))
+    if value is None:
+        return None
+    the_id = pmcid(value)
+    if the_id is None:
+        raise ValueError(f"pmcid is {value!r}, not PMC and ASCII digits")
+    return the_id
+
+
 def parse_result(result: dict[str, Any]) -> Article:
-    pmid = str(result["pmid"])
-    title, _ = strip_html(str(result.get("title") or ""))
-    abstract, sections = strip_html(str(result.get("abstractText") or ""))
+    pmid = _scalar(result.get("pmid")) or ""
+    if not is_pmid(pmid):
+        raise ValueError(f"pmid is {pmid!r}, not 1 to 9 ASCII digits")
+    title, _ = strip_html(_scalar(result.get("title")) or "")
+    abstract, sections = strip_html(_scalar(result.get("abstractText")) or "")
     journal = _get(result, "journalInfo")
-    pub_date = parse_date(str(_get(journal, "dateOfPublication") or result.get("pubYear") or ""))
-    pmcid = result.get("pmcid")
-    count = result.get("citedByCount")
-    comments = [
-        CommentCorrection(
-            ref_type=_ref_type(str(c.get("type", ""))),
-            pmid=str(c["id"]) if c.get("source") == "MED" and c.get("id") else None,
-            source=c.get("reference"),
-        )
-        for c in _list(result, "commentCorrectionList", "commentCorrection")
-        if isinstance(c, dict) and c.get("type")
-    ]
+    pub_date = parse_date(_scalar(_get(journal, "dateOfPublication")) or _scalar(result.get("pubYear")) or "")
     return Article(
         pmid=pmid,
         title=title,
-        journal=_get(journal, "journal", "title") or result.get("journalTitle"),
+        journal=_scalar(_get(journal, "journal", "title")) or _scalar(result.get("journalTitle")),
         pub_date=pub_date,
         year=int(pub_date[:4]) if pub_date else None,
-        volume=_get(journal, "volume") or result.get("journalVolume"),
-        issue=_get(journal, "issue") or result.get("issue"),
-        pages=result.get("pageInfo"),
-        doi=result.get("doi"),
-        pmcid=str(pmcid) if pmcid else None,
-        language=result.get("language"),
+        volume=_scalar(_get(journal, "volume")) or _scalar(result.get("journalVolume")),
+        issue=_scalar(_get(journal, "issue")) or _scalar(result.get("issue")),
+        pages=_scalar(result.get("pageInfo")),
+        doi=_scalar(result.get("doi")),
+        pmcid=_pmcid(result),
+        language=_scalar(result.get("language")),
         authors=_authors(result),
-        publication_types=[str(t) for t in _list(result, "pubTypeList", "pubType")],
+        publication_types=_strings(_get(result, "pubTypeList", "pubType")),
         mesh_headings=[
-            str(m["descriptorName"])
+            name
             for m in _list(result, "meshHeadingList", "meshHeading")
-            if isinstance(m, dict) and m.get("descriptorName")
+            if isinstance(m, dict) and (name := _scalar(m.get("descriptorName")))
         ],
-        keywords=[str(k) for k in _list(result, "keywordList", "keyword")],
+        keywords=_strings(_get(result, "keywordList", "keyword")),
         abstract=abstract or None,
         sections=sections,
-        comments_corrections=comments,
-        cited_by_count=int(count) if count is not None and str(count).isdigit() else None,
-        revised=result.get("dateOfRevision"),
+        comments_corrections=_comments(result),
+        cited_by_count=_count(result.get("citedByCount")),
+        revised=_scalar(result.get("dateOfRevision")),
     )
 
 
@@ -194,19 +268,42 @@ class EuropePMCReader:
         if not isinstance(results, list):
             raise SourceError(path, "not a Europe PMC search response: no resultList.result list")
         for i, result in enumerate(results):
-            where = f"result #{i + 1}"
-            if not isinstance(result, dict):
-                yield Skipped(path=str(path), reason=f"{where} is not an object")
-                continue
-            if not result.get("pmid"):
-                yield Skipped(
-                    path=str(path),
-                    reason=f"{where} ({result.get('source')}:{result.get('id')}) has no PMID",
-                )
+            skipped = _skip(path, i, result)
+            if skipped is not None:
+                yield skipped
                 continue
             try:
                 yield parse_result(result)
             except (ValidationError, ValueError, TypeError) as exc:
                 yield Skipped(
-                    path=str(path), pmid=str(result["pmid"]), reason=f"{where}: {str(exc).splitlines()[0]}"
+                    path=str(path), pmid=_pmid_or_none(result), reason=f"result #{i + 1}: {_why(exc)}"
                 )
+
+
+def _pmid_or_none(result: dict[str, Any]) -> str | None:
+    pmid = _scalar(result.get("pmid"))
+    return pmid if pmid and is_pmid(pmid) else None
+
+
+def _why(exc: Exception) -> str:
+    return _shown(str(exc).splitlines()[0])
+
+
+def _skip(path: Path, i: int, result: Any) -> Skipped | None:
+    """Why a result is not read at all (not an object, no PMID, not Unicode), or None to read it."""
+    where = f"result #{i + 1}"
+    if not isinstance(result, dict):
+        return Skipped(path=str(path), reason=f"{where} is not an object")
+    if not result.get("pmid"):
+        source, the_id = _shown(str(result.get("source"))), _shown(str(result.get("id")))
+        return Skipped(path=str(path), reason=f"{where} ({source}:{the_id}) has no PMID")
+    bad = _lone_surrogate(result)
+    if bad is not None:
+        # Skipped, not repaired with U+FFFD: evidence quotes must be the source's exact text, and a
+        # replaced character would make a quote no source contains. The rest of the file is read.
+        return Skipped(
+            path=str(path),
+            pmid=_pmid_or_none(result),
+            reason=f"{where}: {bad} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not text",
+        )
+    return None

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from lxml import etree
 
+from kb.records.ids import is_digits
 from kb.sources.xmlsafe import safe_parser
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -30,7 +31,12 @@ EFETCH_BATCH = 200
 ELINK_BATCH = 100
 CITEDIN = "pubmed_pubmed_citedin"
 
-_PMID = re.compile(r"^\d{1,9}$")
+_PMID = re.compile(r"^[0-9]{1,9}$")
+# An api_key parameter as a query string, a form, JSON or a log line may spell it: the name,
+# a separator, then the value up to the next delimiter. Redacted even when the value is cut off.
+_KEY_PARAM = re.compile(r"""(api[_-]?key["']?\s*[=:]\s*["']?)[^&\s"',;<>}]*""", re.IGNORECASE)
+#: At most this much of a response that is not the expected XML is quoted in an error.
+QUOTE_CHARS = 80
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 Log = Callable[[str], None]
@@ -102,7 +108,7 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -195,8 +201,24 @@ class EutilsClient:
             form.append(("api_key", self._api_key))
         return form
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
+    def redact(self, text: str) -> str:
+        """``text`` without the API key: every ``api_key=...`` value, and the key however encoded."""
+        return redact(text, self._api_key)
+
+    def _error(self, message: str) -> EutilsError:
+        return EutilsError(self.redact(message))
+
+    def _log(self, message: str) -> None:
+        self.log(self.redact(message))
+
+    def _check(self, body: bytes, root: str, what: str) -> None:
+        """The response must not echo the key (it would be saved and published), then be ``root`` XML."""
+        if self._api_key and _key_pattern(self._api_key).search(body.decode("utf-8", "replace")):
+            raise self._error(f"{what}: the response contains the API key; it is not saved")
+        try:
+            check_xml(body, root, what)
+        except EutilsError as exc:
+            raise self._error(str(exc)) from None
 
     def post(self, endpoint: str, params: list[tuple[str, str]]) -> bytes:
         """POST one request with rate limiting and bounded retries; the body of a 200 response."""
@@ -216,24 +238,24 @@ class EutilsClient:
             except httpx.TimeoutException:
                 problem = "timed out"
             except httpx.TransportError as exc:
-                problem = self._redact(f"connection failed ({type(exc).__name__})")
+                problem = f"connection failed ({type(exc).__name__})"
             else:
                 if response.status_code == 200:
                     return response.content
                 problem = f"HTTP {response.status_code}"
                 if response.status_code not in _RETRY_STATUS:
-                    raise EutilsError(f"{what}: {problem} from {url}; not retried")
+                    raise self._error(f"{what}: {problem} from {url}; not retried")
                 wait = retry_after(response.headers.get("Retry-After"))
                 if wait is not None and wait > self.retry.max_retry_after:
-                    raise EutilsError(
+                    raise self._error(
                         f"{what}: {problem} from {url} asks to retry after {wait:.0f} s; giving up"
                     )
             if attempt == self.retry.attempts:
                 break
             delay = max(wait or 0.0, self.retry.backoff(attempt, self.rng))
-            self.log(f"{what}: {problem}; retry {attempt}/{self.retry.attempts - 1} in {delay:.1f} s")
+            self._log(f"{what}: {problem}; retry {attempt}/{self.retry.attempts - 1} in {delay:.1f} s")
             self.clock.sleep(delay)
-        raise EutilsError(f"{what}: {problem} from {url}, {self.retry.attempts} attempts; giving up")
+        raise self._error(f"{what}: {problem} from {url}, {self.retry.attempts} attempts; giving up")
 
     def efetch(self, pmids: Sequence[str]) -> bytes:
         """PubMed XML (a PubmedArticleSet) for up to EFETCH_BATCH PMIDs."""
@@ -241,7 +263,7 @@ class EutilsClient:
         if not 0 < len(ids) <= EFETCH_BATCH:
             raise ValueError(f"efetch takes 1 to {EFETCH_BATCH} PMIDs, got {len(ids)}")
         body = self.post("efetch.fcgi", [("db", "pubmed"), ("retmode", "xml"), ("id", ",".join(ids))])
-        check_xml(body, "PubmedArticleSet", "efetch")
+        self._check(body, "PubmedArticleSet", "efetch")
         return body
 
     def elink_citedin(self, pmids: Sequence[str]) -> bytes:
@@ -251,8 +273,20 @@ class EutilsClient:
             raise ValueError(f"elink takes 1 to {ELINK_BATCH} PMIDs, got {len(ids)}")
         params = [("dbfrom", "pubmed"), ("db", "pubmed"), ("linkname", CITEDIN), ("retmode", "xml")]
         body = self.post("elink.fcgi", params + [("id", p) for p in ids])
-        check_xml(body, "eLinkResult", "elink")
+        self._check(body, "eLinkResult", "elink")
         return body
+
+
+def _key_pattern(key: str) -> re.Pattern[str]:
+    """The key with each character raw or percent-encoded, as a proxy or an error page may echo it."""
+    chars = [f"(?:{re.escape(c)}|{''.join(f'%{b:02X}' for b in c.encode())})" for c in key]
+    return re.compile("".join(chars), re.IGNORECASE)
+
+
+def redact(text: str, key: str | None) -> str:
+    """``text`` with every ``api_key`` parameter value and every spelling of ``key`` replaced by ***."""
+    text = _KEY_PARAM.sub(r"\1***", text)
+    return _key_pattern(key).sub("***", text) if key else text
 
 
 def check_xml(body: bytes, root: str, what: str) -> None:
@@ -260,7 +294,8 @@ def check_xml(body: bytes, root: str, what: str) -> None:
     try:
         doc = etree.fromstring(body, safe_parser())
     except etree.XMLSyntaxError as exc:
-        head = body[:80].decode("utf-8", "replace")
+        # Redacted before it is cut: a key cut in half at the limit would no longer be recognised.
+        head = redact(body.decode("utf-8", "replace"), None)[:QUOTE_CHARS]
         raise EutilsError(f"{what}: response is not XML ({exc}); starts {head!r}") from None
     if doc.tag != root:
         raise EutilsError(f"{what}: expected <{root}>, got <{doc.tag}>")

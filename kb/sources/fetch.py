@@ -157,14 +157,14 @@ def _efetched(path: Path) -> set[str]:
     return found
 
 
-def _citing(path: Path, sources: set[str], warnings: list[str]) -> list[str]:
+def _citing(path: Path, sources: set[str], warnings: list[str], redact: Callable[[str], str]) -> list[str]:
     """Citing PMIDs that a saved elink response gives for the requested sources, in file order."""
     out: list[str] = []
     for item in ELinkReader().read(path):
         if isinstance(item, Citation) and item.origin == f"elink:{CITEDIN}" and item.cited in sources:
             out.append(item.citing)
         elif isinstance(item, Skipped):
-            warnings.append(str(item))
+            warnings.append(redact(str(item)))  # an <ERROR> text is the server's, and may quote the request
     return out
 
 
@@ -202,7 +202,8 @@ def fetch(
             for i, group in enumerate(groups):
                 body = client.elink_citedin(group)
                 note = f"elink {CITEDIN} (depth {level}) for {_ids_note(group)}"
-                links = _citing(session.save(body, "elink", note), set(group), summary.warnings)
+                saved = session.save(body, "elink", note)
+                links = _citing(saved, set(group), summary.warnings, client.redact)
                 summary.citing_links += len(links)
                 found += links
                 progress(f"elink {level}", i + 1, len(groups))

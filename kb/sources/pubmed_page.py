@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import ClassVar
 
 from pydantic import ValidationError
 
+from kb.records.ids import is_digits, is_pmid
 from kb.records.models import Article, Author, Citation
 from kb.sources.base import SourceError, SourceItem, read_text
 from kb.sources.dates import parse_date
@@ -20,11 +22,13 @@ _HEADINGS = ("Overview", "Authors", "Affiliations", "Abstract", "Citing Articles
 _FIELD = re.compile(r"^(Date|PMID|Citations)\s+(.+)$")
 # "PMID: 40075627 PMC: 11899621. DOI: 10.3390/cancers17050779."
 _IDS = re.compile(
-    r"^PMID:\s*(?P<pmid>\d+)\.?(?:\s+PMC:\s*(?:PMC)?(?P<pmc>\d+)\.?)?(?:\s+DOI:\s*(?P<doi>\S+?)\.?)?\s*$"
+    r"^PMID:\s*(?P<pmid>[0-9]+)\.?(?:\s+PMC:\s*(?:PMC)?(?P<pmc>[0-9]+)\.?)?(?:\s+DOI:\s*(?P<doi>\S+?)\.?)?\s*$"
 )
+#: Lines of an ids paragraph tried in every joining; a real one has one or two.
+_MAX_IDS_LINES = 6
 # "Csizmar C, Litzow M, Saliba A Cancers (Basel). 2025; 17(5)."
 _BYLINE_TAIL = re.compile(
-    r"^(?P<last>.+? [A-Z]{1,3}) (?P<journal>\S.*?)\. (?P<year>\d{4});\s*(?P<rest>.*?)\.?$"
+    r"^(?P<last>.+? [A-Z]{1,3}) (?P<journal>\S.*?)\. (?P<year>[0-9]{4});\s*(?P<rest>.*?)\.?$"
 )
 _VOLUME = re.compile(r"^(?P<volume>[^(:]+)?(?:\((?P<issue>[^)]*)\))?(?::(?P<pages>.+))?$")
 
@@ -58,13 +62,45 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
     return [p for p in paras if p]
 
 
-def _entries(path: Path, lines: list[_Line]) -> Iterator[list[_Line]]:
+def _ids_match(path: Path, para: list[_Line]) -> re.Match[str]:
+    """Read an ids paragraph, whose lines may have been wrapped anywhere (inside a DOI or a number).
+
+    Each line break was either a space or nothing; the joinings that read as one ids line must
+    all agree, else the paragraph is an error naming its line.
+    """
+    texts = [x.text.strip() for x in para]
+    if len(texts) > _MAX_IDS_LINES:
+        raise SourceError(
+            path, f"ids paragraph has {len(texts)} lines (at most {_MAX_IDS_LINES})", line=para[0].number
+        )
+    readings: dict[tuple[str | None, ...], re.Match[str]] = {}
+    for seps in itertools.product((" ", ""), repeat=len(texts) - 1):
+        joined = texts[0] + "".join(sep + t for sep, t in zip(seps, texts[1:], strict=True))
+        m = _IDS.match(joined)
+        if m:
+            readings.setdefault((m["pmid"], m["pmc"], m["doi"]), m)
+    if len(readings) != 1:
+        why = "is not" if not readings else "has several readings as"
+        shown = " ".join(texts)
+        raise SourceError(
+            path, f"ids paragraph {shown[:80]!r} {why} 'PMID: n PMC: n. DOI: x.'", line=para[0].number
+        )
+    return next(iter(readings.values()))
+
+
+def _entries(path: Path, lines: list[_Line]) -> Iterator[tuple[list[_Line], re.Match[str]]]:
     """Citing-list entries: a title, a byline and an ids paragraph ('PMID: ...'), in that order."""
     entry: list[list[_Line]] = []
     for para in _paragraphs(lines):
         entry.append(para)
-        if _IDS.match(para[0].text.strip()):
-            yield [_Line(p[0].number, " ".join(x.text.strip() for x in p)) for p in entry]
+        # an ids paragraph starts "PMID:", though its lines may break anywhere, even inside "PMID:"
+        if "".join(x.text.strip() for x in para).startswith("PMID:"):
+            ids = _ids_match(path, para)
+            yield (
+                [_Line(p[0].number, " ".join(x.text.strip() for x in p)) for p in entry[:-1]]
+                + [_Line(para[0].number, ids.string)],
+                ids,
+            )
             entry = []
         elif len(entry) == 3:
             raise SourceError(path, "citing-article entry has no 'PMID: ...' line", line=para[0].number)
@@ -79,11 +115,9 @@ def _author(name: str) -> Author:
     return Author(name=name, collective=True)
 
 
-def _citing_article(path: Path, para: list[_Line], cited: str) -> Iterator[SourceItem]:
-    """One entry of the citing list: title, byline line, ids line."""
+def _citing_article(path: Path, para: list[_Line], ids: re.Match[str], cited: str) -> Iterator[SourceItem]:
+    """One entry of the citing list: title, byline line, ids line (already read by _ids_match)."""
     texts = [line.text.strip() for line in para]
-    ids = _IDS.match(texts[-1])
-    assert ids is not None  # _entries ends every entry at an ids line  # noqa: S101
     title = texts[0].rstrip()
     byline = " ".join(texts[1:-1])
     authors: list[Author] = []
@@ -140,6 +174,8 @@ class PubMedPageReader:
         if "PMID" not in fields:
             raise SourceError(path, "no 'PMID' line in the Overview block")
         pmid = fields["PMID"].text
+        if not is_pmid(pmid):
+            raise SourceError(path, f"PMID is {pmid!r}, not 1 to 9 ASCII digits", line=fields["PMID"].number)
         title_lines = [p for p in _paragraphs(blocks["header"]) if not p[0].text.startswith("»")]
         title = " ".join(line.text.strip() for line in title_lines[0]) if title_lines else ""
         abstract = "\n\n".join(" ".join(x.text.strip() for x in p) for p in _paragraphs(blocks["Abstract"]))
@@ -151,7 +187,7 @@ class PubMedPageReader:
                     path, f"cannot read date {fields['Date'].text!r}", line=fields["Date"].number
                 )
         cited_by = fields.get("Citations")
-        if cited_by is not None and not cited_by.text.isdigit():
+        if cited_by is not None and not is_digits(cited_by.text):
             raise SourceError(
                 path, f"citation count is not a number: {cited_by.text!r}", line=cited_by.number
             )
@@ -166,5 +202,5 @@ class PubMedPageReader:
             )
         except ValidationError as exc:
             raise SourceError(path, f"invalid article record: {exc}", line=fields["PMID"].number) from None
-        for entry in _entries(path, blocks.get("Citing Articles", [])):
-            yield from _citing_article(path, entry, cited=pmid)
+        for entry, ids in _entries(path, blocks.get("Citing Articles", [])):
+            yield from _citing_article(path, entry, ids, cited=pmid)

@@ -10,6 +10,8 @@ from typing import ClassVar
 from lxml import etree
 from pydantic import ValidationError
 
+from kb.records.ids import is_digits, is_pmid
+from kb.records.ids import pmcid as pmcid_of
 from kb.records.models import AbstractSection, Article, Author, Citation, CommentCorrection, Deletion
 from kb.sources.base import Skipped, SourceItem
 from kb.sources.dates import iso_date, parse_date
@@ -17,7 +19,7 @@ from kb.sources.registry import register
 from kb.sources.xmlsafe import iter_records, line_of, text_of
 
 _ROOTS = frozenset({"PubmedArticleSet", "MedlineCitationSet"})
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
+_ORCID = re.compile(r"([0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X])")
 # CommentsCorrections of type "Cites" are the article's reference list, not a comment or a
 # correction: they become Citation links instead of cluttering comments_corrections.
 _CITES = "Cites"
@@ -86,7 +88,7 @@ def _pub_date(journal_issue: Element | None) -> str | None:
     if pd is None:
         return None
     year = text_of(pd.find("Year"))
-    if year.isdigit():
+    if is_digits(year):
         month = text_of(pd.find("Month")) or text_of(pd.find("Season")) or None
         return iso_date(year, month, text_of(pd.find("Day")) or None)
     medline_date = text_of(pd.find("MedlineDate"))
@@ -98,7 +100,7 @@ def _date_element(elem: Element | None) -> str | None:
     if elem is None:
         return None
     year = text_of(elem.find("Year"))
-    if not year.isdigit():
+    if not is_digits(year):
         return None
     return iso_date(year, text_of(elem.find("Month")) or None, text_of(elem.find("Day")) or None)
 
@@ -140,7 +142,9 @@ def _ids(unit: Element, article: Element) -> tuple[str | None, str | None]:
         if kind == "doi" and value and doi is None:
             doi = value
         elif kind == "pmc" and value and pmcid is None:
-            pmcid = value if value.startswith("PMC") else f"PMC{value}"
+            pmcid = pmcid_of(value)
+            if pmcid is None:
+                raise _BadRecord(f"PMC id is {value!r}, not PMC and ASCII digits")
     if doi is None:
         for loc in article.iterfind("ELocationID"):
             if loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N" and text_of(loc):
@@ -161,7 +165,7 @@ def _comments(citation: Element, pmid: str) -> tuple[list[CommentCorrection], li
         ref_type = (cc.get("RefType") or "").strip()
         ref_pmid = text_of(cc.find("PMID")) or None
         if ref_type == _CITES:
-            if ref_pmid and ref_pmid.isdigit() and ref_pmid != pmid:
+            if ref_pmid and is_pmid(ref_pmid) and ref_pmid != pmid:
                 cites.append(Citation(citing=pmid, cited=ref_pmid, origin="pubmed-xml:Cites"))
             continue
         if ref_type:
@@ -178,7 +182,7 @@ def _references(unit: Element, pmid: str) -> list[Citation]:
     out: list[Citation] = []
     for aid in unit.iterfind("PubmedData/ReferenceList/Reference/ArticleIdList/ArticleId"):
         ref = text_of(aid)
-        if aid.get("IdType") == "pubmed" and ref.isdigit() and ref != pmid:
+        if aid.get("IdType") == "pubmed" and is_pmid(ref) and ref != pmid:
             out.append(Citation(citing=pmid, cited=ref, origin="pubmed-xml:ReferenceList"))
     return out
 
@@ -190,8 +194,8 @@ def parse_article(unit: Element) -> tuple[Article, list[Citation]]:
         raise _BadRecord("no MedlineCitation element")
     pmid_el = citation.find("PMID")
     pmid = text_of(pmid_el)
-    if not pmid.isdigit():
-        raise _BadRecord(f"PMID is {pmid!r}, not a number")
+    if not is_pmid(pmid):
+        raise _BadRecord(f"PMID is {pmid!r}, not a number (1 to 9 ASCII digits)")
     article = citation.find("Article")
     if article is None:
         raise _BadRecord("no Article element")
@@ -206,7 +210,7 @@ def parse_article(unit: Element) -> tuple[Article, list[Citation]]:
     doi, pmcid = _ids(unit, article)
     comments, cites = _comments(citation, pmid)
     version = (pmid_el.get("Version") if pmid_el is not None else None) or "1"
-    if not version.isdigit():
+    if not is_digits(version):
         raise _BadRecord(f"PMID Version is {version!r}, not a number")
     languages = _texts(article, "Language")
     item = Article(
@@ -250,7 +254,7 @@ class PubMedXMLReader:
             if elem.tag == "DeleteCitation":
                 for p in elem.iterfind("PMID"):
                     pmid = text_of(p)
-                    if pmid.isdigit():
+                    if is_pmid(pmid):
                         yield Deletion(pmid=pmid)
                     else:
                         yield Skipped(path=str(path), line=line_of(p), reason=f"DeleteCitation PMID {pmid!r}")

@@ -11,7 +11,7 @@ from typing import IO, cast
 
 from lxml import etree
 
-from kb.sources.base import SourceError
+from kb.sources.base import SourceError, open_regular
 
 # Parser settings shared by every reader (spelled out in both calls below so the type checker sees
 # them). resolve_entities=False keeps entity references as inert nodes (an XXE reference is never
@@ -30,13 +30,8 @@ def safe_parser() -> etree.XMLParser:
 
 
 def _is_gzip(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(2) == _GZIP_MAGIC
-    except FileNotFoundError:
-        raise SourceError(path, "file not found") from None
-    except IsADirectoryError:
-        raise SourceError(path, "is a directory, not a file") from None
+    with open_regular(path) as fh:  # refuses a FIFO (which would block) or a directory
+        return fh.read(2) == _GZIP_MAGIC
 
 
 @contextmanager

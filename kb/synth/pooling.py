@@ -13,7 +13,7 @@ from pathlib import Path
 #: Columns a metafor script reads: escalc(measure="PLO", xi=events, ni=n), then rma(yi, vi).
 CSV_COLUMNS = (
     "pmid", "year", "endpoint", "kind", "events", "n", "percent", "timepoint", "arm", "subgroup",
-    "grade", "reported", "derived", "checks_ok", "evidence", "measurement",
+    "grade", "reported", "derived", "checks_ok", "retracted", "evidence", "measurement",
 )  # fmt: skip
 
 
@@ -37,6 +37,8 @@ class ProportionRow:
     checks_ok: bool
     evidence: str
     measurement: str
+    #: the article is retracted (PubMed links a retraction notice or types it so)
+    retracted: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,34 @@ class Pooled:
     method: str
 
 
-def proportions(db: Path, endpoint: str | None = None, kind: str | None = None) -> list[ProportionRow]:
-    """Rows with both events and a denominator, optionally for one endpoint (case-insensitive)."""
+def proportions(
+    db: Path, endpoint: str | None = None, kind: str | None = None, *, include_retracted: bool = False
+) -> list[ProportionRow]:
+    """Rows with both events and a denominator, optionally for one endpoint (case-insensitive).
+
+    Rows of retracted articles are left out unless ``include_retracted``; ``retracted_rows``
+    gives the ones left out, so that a caller can say how many.
+    """
+    return _rows(db, endpoint, kind, None if include_retracted else False)
+
+
+def retracted_rows(db: Path, endpoint: str | None = None, kind: str | None = None) -> list[ProportionRow]:
+    """The rows ``proportions`` leaves out by default: those of retracted articles."""
+    return _rows(db, endpoint, kind, True)
+
+
+def _rows(db: Path, endpoint: str | None, kind: str | None, retracted: bool | None) -> list[ProportionRow]:
+    """Proportion rows; ``retracted`` None takes every article, True/False only (not) retracted ones."""
     sql = (
         "SELECT m.pmid, a.year, m.endpoint, m.kind, m.numerator, m.denominator, m.percent, m.timepoint,"
-        " m.arm, m.subgroup, m.grade, m.derived, m.checks_ok, m.evidence_text, m.iri"
+        " m.arm, m.subgroup, m.grade, m.derived, m.checks_ok, m.evidence_text, m.iri, a.retracted"
         " FROM measurement m JOIN article a ON a.pmid = m.pmid"
         " WHERE m.numerator IS NOT NULL AND m.denominator IS NOT NULL AND m.denominator > 0"
     )
-    args: list[str] = []
+    args: list[str | int] = []
+    if retracted is not None:
+        sql += " AND a.retracted = ?"
+        args.append(int(retracted))
     if endpoint:
         sql += " AND lower(m.endpoint) = lower(?)"
         args.append(endpoint)
@@ -71,7 +92,7 @@ def proportions(db: Path, endpoint: str | None = None, kind: str | None = None) 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         rows = con.execute(sql, args).fetchall()
     out = []
-    for pmid, year, ep, k, x, n, pct, tp, arm, sub, grade, derived_json, ok, ev, iri in rows:
+    for pmid, year, ep, k, x, n, pct, tp, arm, sub, grade, derived_json, ok, ev, iri, withdrawn in rows:
         derived = [f for f in _json_list(derived_json) if f in ("numerator", "denominator", "percent")]
         reported = [f for f in ("numerator", "denominator", "percent") if f not in derived]
         if pct is None:
@@ -94,6 +115,7 @@ def proportions(db: Path, endpoint: str | None = None, kind: str | None = None) 
                 bool(ok),
                 ev,
                 iri,
+                bool(withdrawn),
             )  # fmt: skip
         )
     return out
@@ -148,3 +170,19 @@ def write_csv(rows: Sequence[ProportionRow], path: Path) -> None:
         w.writeheader()
         for r in rows:
             w.writerow(asdict(r))
+
+
+def retraction_note(
+    db: Path, endpoint: str | None = None, kind: str | None = None, *, include_retracted: bool = False
+) -> str:
+    """One line saying how many rows of retracted articles were left out (or kept, and marked)."""
+    rows = retracted_rows(db, endpoint, kind)
+    if not rows:
+        return "retracted articles: none among these rows"
+    pmids = sorted({r.pmid for r in rows}, key=int)
+    which = f"{len(rows)} row{'s' if len(rows) != 1 else ''} of {len(pmids)} retracted article" + (
+        f"{'s' if len(pmids) != 1 else ''} (PMID {', '.join(pmids[:10])}{', ...' if len(pmids) > 10 else ''})"
+    )
+    if include_retracted:
+        return f"retracted articles: included {which}; the retracted column marks them"
+    return f"retracted articles: excluded {which}; --include-retracted keeps them"

@@ -1,5 +1,9 @@
 """Deterministic RDF files of a build: Turtle, N-Triples, N-Quads (a graph per article) and JSON-LD.
 
+``write_entries`` is what ``kb export`` uses: the streaming sink (``kb.sinks.rdf.sink``), the same
+bytes a build writes. The in-memory functions below (``render``, ``write``) serve small graphs
+and tests; ``kb build`` does not use them.
+
 The same records always give the same bytes: rdflib's Turtle serializer sorts subjects,
 predicates and objects; N-Triples and N-Quads lines are sorted here; JSON-LD nodes and values are
 sorted here. Nodes have stable IRIs (no blank nodes), so sorting is enough.
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +26,15 @@ from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kb.records import schema
+from kb.sinks.base import Entry
 from kb.sinks.rdf import graph as rdf
 from kb.sinks.rdf import store
+from kb.sinks.rdf.sink import FILES, RdfSink
 
 #: --format name -> file name written into the build folder.
-FORMATS: dict[str, str] = {"ttl": "kb.ttl", "nt": "kb.nt", "nq": "kb.nq", "jsonld": "kb.jsonld"}
+FORMATS: dict[str, str] = FILES
+#: entries handed to the sink at a time by ``write_entries``
+BATCH = 500
 
 
 def turtle(g: Graph) -> str:
@@ -42,18 +51,21 @@ def ntriples(g: Graph) -> str:
 
 
 def nquads(ds: Dataset) -> str:
-    """One named graph per source article (``kb.records.ids.graph``), lines sorted.
+    """One named graph per source article (``kb.records.ids.graph``), graph after graph.
 
-    Each graph's N-Triples lines get the graph IRI as fourth term (a default-graph triple stays a
-    triple), which is what N-Quads is.
+    Each graph's sorted N-Triples lines get the graph IRI as fourth term (a default-graph triple
+    stays a triple), which is what N-Quads is. Graphs come in IRI order and each graph's lines
+    together, as the streaming sink writes them, so ``kb check`` can read one graph at a time.
     """
-    lines = []
-    for g in ds.graphs():
+    blocks = []
+    for g in sorted(ds.graphs(), key=lambda g: str(g.identifier)):
         named = g.identifier != DATASET_DEFAULT_GRAPH_ID
-        for line in g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines():
-            if line.strip():
-                lines.append(f"{line.rstrip().removesuffix(' .')} <{g.identifier}> ." if named else line)
-    return _sorted_lines("\n".join(lines))
+        text = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        lines = sorted({line for line in text.splitlines() if line.strip()})
+        blocks += [
+            f"{line.rstrip().removesuffix(' .')} <{g.identifier}> ." if named else line for line in lines
+        ]
+    return "\n".join(blocks) + "\n" if blocks else ""
 
 
 def _canonical(value: Any) -> Any:
@@ -126,6 +138,40 @@ def reload_store(out: Path) -> Path:
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def write_entries(
+    entries: Iterable[Entry], out: Path, formats: tuple[str, ...] = tuple(FORMATS)
+) -> list[Path]:
+    """Write the chosen formats of ``entries`` into ``out`` through the streaming ``RdfSink``.
+
+    The same bytes ``kb build`` writes. The sink works in a scratch folder inside ``out``; each
+    file asked for is then renamed into place, and a rewritten ``kb.ttl`` reloads an existing store.
+    """
+    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown export format {unknown[0]!r} (known: {', '.join(FORMATS)})")
+    scratch = out / f".export.{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        rdf_sink = RdfSink(scratch, load_store=False)
+        batch: list[Entry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= BATCH:
+                rdf_sink.write(batch)
+                batch = []
+        rdf_sink.write(batch)
+        rdf_sink.close()
+        written = []
+        for fmt in formats:
+            os.replace(scratch / FORMATS[fmt], out / FORMATS[fmt])
+            written.append(out / FORMATS[fmt])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if "ttl" in formats and store.location(out).is_dir():
+        written.append(reload_store(out))
+    return written
 
 
 def write(ds: Dataset, out: Path, formats: tuple[str, ...] = tuple(FORMATS)) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -16,9 +17,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from kb.pipeline import citegraph  # noqa: E402
-from kb.sinks.sql import writer as sql
-from kb.records.models import EvidenceRecord  # noqa: E402
-from kb.sinks.site.pages import cell  # noqa: E402  (kb.sinks.site.pages imports this module only inside render())
+from kb.sinks.site import reads, safe  # noqa: E402
+from kb.sinks.site.evidence_html import cell  # noqa: E402
+from kb.sinks.sql import writer as sql  # noqa: E402
 from kb.sinks.sql.tables import CitationStatsRow  # noqa: E402
 
 #: Fixed so that the same graph is always laid out, and serialised, the same way.
@@ -222,7 +223,7 @@ def section(
     ]
     for s in cited[:TABLE_ROWS]:
         name = cell(titles.get(s.pmid) or f"PMID {s.pmid}")
-        link = f"[{name}](articles/{s.pmid}.md)" if s.in_kb else name
+        link = safe.link(name, safe.article_href(s.pmid, "articles/")) if s.in_kb else name
         years = ", ".join(f"{y}: {n}" for y, n in sorted(s.citing_years.items()))
         if s.citing_year_unknown:
             years += f"{', ' if years else ''}unknown: {s.citing_year_unknown}"
@@ -239,12 +240,19 @@ def section(
     return "\n".join(out) + "\n"
 
 
-def page_section(db: Path, docs: Path, records: Mapping[str, EvidenceRecord]) -> str:
-    """The citations page's graph part, from the built SQLite store (figures written into ``docs``)."""
+def page_section(db: Path, docs: Path, con: sqlite3.Connection) -> str:
+    """The citations page's graph part, from the built SQLite store (figures written into ``docs``).
+
+    The graph needs every link; of the articles it keeps only status, year and title.
+    """
     seeds = sql.read_build(db).seed_pmids
     stats = sql.read_citation_stats(db)
-    years = {p: r.article.year for p, r in records.items()}
-    g = citegraph.citation_graph(sql.read_citations(db), years, records)
-    kinds = {p: "seed" if p in seeds else r.article.status for p, r in records.items()}
-    titles = {p: r.article.title for p, r in records.items()}
+    kinds: dict[str, str] = {}
+    years: dict[str, int | None] = {}
+    titles: dict[str, str] = {}
+    for pmid, status, year, title in reads.kinds_years_titles(con):
+        kinds[pmid] = "seed" if pmid in seeds else status
+        years[pmid] = year
+        titles[pmid] = title
+    g = citegraph.citation_graph(sql.read_citations(db), years, kinds)
     return section(docs, g, kinds, titles, seeds, stats)

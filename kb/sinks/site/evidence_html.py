@@ -5,24 +5,20 @@ Pure functions from records to HTML/Markdown fragments; ``kb.sinks.site.pages`` 
 
 from __future__ import annotations
 
-import html
 import re
 
 from kb.records.models import AbstractSection, Measurement
+from kb.sinks.site import safe
 
 
 def esc(text: object) -> str:
-    """HTML-escaped text (quotes too, so it is safe inside attributes)."""
-    return html.escape("" if text is None else str(text))
-
-
-#: Characters that Markdown would read as table, link, emphasis or code syntax in a title.
-_MD_SAFE = str.maketrans({c: f"&#{ord(c)};" for c in "|[]*_`\\"})
+    """HTML-escaped text (quotes too, so it is safe inside attributes): ``safe.text``."""
+    return safe.text(text)
 
 
 def cell(text: object) -> str:
-    """A Markdown table cell: no pipes or newlines leak into the table structure."""
-    return esc(text).translate(_MD_SAFE).replace("\n", " ")
+    """A Markdown table cell: no pipes, newlines or Markdown syntax leak out (``safe.inline``)."""
+    return safe.inline(text)
 
 
 def fmt_num(x: float | int | None) -> str:
@@ -61,13 +57,13 @@ def result_text(m: Measurement) -> str:
         pct = _field(m, "percent", f"{fmt_num(m.percent)}%")
         parts.append(f"({pct})" if parts else pct)
     if m.value is not None:
-        parts.append(_field(m, "value", esc(f"{fmt_num(m.value)} {m.unit or ''}".strip())))
+        parts.append(_field(m, "value", cell(f"{fmt_num(m.value)} {m.unit or ''}".strip())))
     if m.ci is not None:
         level = f"{fmt_num(m.ci_level)}% " if m.ci_level else ""
         parts.append(_field(m, "ci", f"({level}CI {fmt_num(m.ci[0])} to {fmt_num(m.ci[1])})"))
     if m.p_value:
         p = m.p_value.strip()
-        parts.append(esc(f"P {p}" if p[:1] in "<>=≤≥" else f"P = {p}"))
+        parts.append(cell(f"P {p}" if p[:1] in "<>=≤≥" else f"P = {p}"))
     return " ".join(parts) or "–"
 
 
@@ -82,12 +78,12 @@ def checks_html(m: Measurement) -> str:
     failed = [c for c in m.checks if not c.ok]
     passed = [c for c in m.checks if c.ok]
     lines = [
-        f'<span class="kb-fail">✗ {esc(c.name)}' + (f": {esc(c.detail)}" if c.detail else "") + "</span>"
+        f'<span class="kb-fail">✗ {cell(c.name)}' + (f": {cell(c.detail)}" if c.detail else "") + "</span>"
         for c in failed
     ]
     if passed:
         # One line per check in the tooltip; an entity, since a raw newline would end the table row.
-        detail = "&#10;".join(esc(f"✓ {c.name}" + (f": {c.detail}" if c.detail else "")) for c in passed)
+        detail = "&#10;".join(cell(f"✓ {c.name}" + (f": {c.detail}" if c.detail else "")) for c in passed)
         n = len(passed)
         what = plural(n, "other") if failed else f"all {n} checks" if n > 1 else "1 check"
         lines.append(f'<span class="kb-ok" title="{detail}">✓ {what} passed</span>')
@@ -97,7 +93,7 @@ def checks_html(m: Measurement) -> str:
 def context_html(m: Measurement) -> str:
     """Time point, subgroup and arm: who and when the number is about."""
     bits = [
-        f"<small>{label}</small> {esc(value)}"
+        f"<small>{label}</small> {cell(value)}"
         for label, value in (("at", m.timepoint), ("in", m.subgroup), ("arm", m.arm))
         if value
     ]
@@ -107,9 +103,9 @@ def context_html(m: Measurement) -> str:
 def grade_html(m: Measurement) -> str:
     if not m.grade:
         return "–"
-    g = esc(m.grade).replace("&lt;=", "≤").replace("&gt;=", "≥")
+    g = cell(m.grade).replace("&lt;=", "≤").replace("&gt;=", "≥")
     fatal = " (fatal)" if m.grade == "5" else ""
-    system = f"<br><small>{esc(m.grading_system)}</small>" if m.grading_system else ""
+    system = f"<br><small>{cell(m.grading_system)}</small>" if m.grading_system else ""
     return f"grade {g}{fatal}{system}"
 
 
@@ -218,9 +214,20 @@ def in_context(text: str, start: int, end: int, width: int = 60) -> tuple[str, s
     return left, right
 
 
+def html_table(head: list[str], rows: list[list[str]]) -> str:
+    """A table as Python-Markdown writes one (no class: the theme styles ``table:not([class])``).
+
+    Cells are HTML already escaped by their makers.
+    """
+    out = ["<table>", "<thead>", "<tr>", *(f"<th>{h}</th>" for h in head), "</tr>", "</thead>", "<tbody>"]
+    for row in rows:
+        out += ["<tr>", *(f"<td>{c}</td>" for c in row), "</tr>"]
+    return "\n".join([*out, "</tbody>", "</table>"])
+
+
 def measurement_table(
     numbered: list[tuple[int, Measurement]], anchors: list[str], safety: bool, abstract: str = ""
-) -> list[str]:
+) -> str:
     """One row per number: what, the result, for whom and when, the quote it was read from, checks.
 
     The quote is the verbatim evidence span in bold, with the rest of its sentence around it
@@ -231,7 +238,7 @@ def measurement_table(
         + (["Grade"] if safety else [])
         + ["When / who", "Evidence (quoted)", "Checks"]
     )
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows: list[list[str]] = []
     for n, m in numbered:
         endpoint = f"{cell(m.endpoint)}<br><small>{cell(m.statistic)}</small>"
         where = f" <small>({cell(m.section)})</small>" if m.section else ""
@@ -243,6 +250,5 @@ def measurement_table(
         )
         row = [f'<span id="m{n}">{n}</span>', endpoint, result_text(m)]
         row += [grade_html(m)] if safety else []
-        row += [context_html(m), quote, checks_html(m)]
-        lines.append("| " + " | ".join(r.replace("|", "&#124;").replace("\n", " ") for r in row) + " |")
-    return lines
+        rows.append([*row, context_html(m), quote, checks_html(m)])
+    return html_table(head, rows)

@@ -1,16 +1,14 @@
-"""Records to SQLite (SQLModel) and back; upserts on stable keys so re-ingesting is idempotent."""
+"""Records to the SQL store (SQLite or PostgreSQL) through ``SqlSink``, and read back with SQLModel."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, event
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, select
 
-from kb.pipeline import citegraph
 from kb.pipeline.citegraph import cited_by_counts
-from kb.records import ids
 from kb.records.models import (
     AbstractSection,
     Article,
@@ -28,8 +26,10 @@ from kb.records.models import (
     Span,
     Study,
 )
+from kb.sinks.base import Entry
+from kb.sinks.sql import db
+from kb.sinks.sql.sink import SqlSink
 from kb.sinks.sql.tables import (
-    VIEWS,
     ArticleRow,
     AuthorRow,
     BuildRow,
@@ -42,150 +42,46 @@ from kb.sinks.sql.tables import (
 )
 
 
-def engine(path: Path) -> Engine:
-    eng = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(eng, "connect")
-    def _fk_on(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
-
-    return eng
+def engine(target: Path | str) -> Engine:
+    """An engine for reading: a SQLite path or a database URL (``postgresql://...``)."""
+    return db.engine(target)
 
 
-def create(path: Path) -> Engine:
-    eng = engine(path)
-    SQLModel.metadata.create_all(eng)
+def create(target: Path | str) -> Engine:
+    """Create the tables and views (if missing) and return an engine on the store."""
+    eng = engine(target)
     with eng.begin() as conn:
-        for name, select_sql in VIEWS.items():
-            conn.exec_driver_sql(f"CREATE VIEW IF NOT EXISTS {name} AS {select_sql}")
+        db.create_schema(conn)
+        db.create_indexes(conn)
+        db.create_views(conn)
     return eng
 
 
-def record_rows(rec: EvidenceRecord, cited_by_ingested: int = 0) -> list[SQLModel]:
-    """The rows that store one evidence record."""
-    a, x, p = rec.article, rec.extraction, rec.provenance
-    rows: list[SQLModel] = [
-        ArticleRow(
-            pmid=a.pmid,
-            iri=str(ids.article(a.pmid)),
-            title=a.title,
-            journal=a.journal,
-            pub_date=a.pub_date,
-            year=a.year,
-            volume=a.volume,
-            issue=a.issue,
-            pages=a.pages,
-            doi=a.doi,
-            pmcid=a.pmcid,
-            language=a.language,
-            abstract=a.abstract,
-            publication_types=a.publication_types,
-            mesh_headings=a.mesh_headings,
-            keywords=a.keywords,
-            sections=[s.model_dump() for s in a.sections],
-            comments_corrections=[c.model_dump() for c in a.comments_corrections],
-            cited_by_count=a.cited_by_count,
-            cited_by_ingested=cited_by_ingested,
-            version=a.version,
-            revised=a.revised,
-            status=a.status,
-            retracted=a.retracted,
-        ),
-        StudyRow(
-            pmid=a.pmid,
-            design=x.study.design,
-            n=x.study.n,
-            population_n=x.population.n,
-            condition=x.population.condition,
-            characteristics=x.population.characteristics,
-        ),
-        ProvenanceRow(
-            pmid=a.pmid,
-            snapshot_path=p.snapshot.path,
-            snapshot_sha256=p.snapshot.sha256,
-            reader=p.reader,
-            reader_version=p.reader_version,
-            extractor=p.extractor,
-            extractor_version=p.extractor_version,
-            run_at=p.run_at,
-            note=p.note,
-        ),
-    ]
-    rows += [AuthorRow(pmid=a.pmid, position=i, **au.model_dump()) for i, au in enumerate(a.authors)]
-    rows += [
-        InterventionRow(
-            pmid=a.pmid,
-            position=i,
-            iri=str(ids.intervention(a.pmid, iv.name)),
-            name=iv.name,
-            drug_class=iv.drug_class,
-            regimen=iv.regimen,
-            code=iv.code,
-        )
-        for i, iv in enumerate(x.interventions)
-    ]
-    for i, (m, local) in enumerate(
-        zip(x.measurements, ids.measurement_local_names(x.measurements), strict=True)
-    ):
-        rows.append(
-            MeasurementRow(
-                iri=str(ids.measurement(a.pmid, local)),
-                pmid=a.pmid,
-                position=i,
-                **m.model_dump(exclude={"ci", "evidence", "checks", "derived"}),
-                ci_low=m.ci[0] if m.ci else None,
-                ci_high=m.ci[1] if m.ci else None,
-                evidence_start=m.evidence.start,
-                evidence_end=m.evidence.end,
-                evidence_text=m.evidence.text,
-                derived=m.derived,
-                checks=[c.model_dump() for c in m.checks],
-                checks_ok=m.checks_ok,
-            )
-        )
-    return rows
+def entries(records: Iterable[EvidenceRecord], citations: Iterable[Citation]) -> list[Entry]:
+    """Sink entries for whole lists of records and links (one per record, one per other citing PMID)."""
+    cits = list(citations)
+    ingested = cited_by_counts(cits)
+    made: dict[str, list[Citation]] = {}
+    for c in cits:
+        made.setdefault(c.citing, []).append(c)
+    latest = {r.article.pmid: r for r in records}  # a PMID given twice: the later record wins
+    out = [Entry(p, r, tuple(made.pop(p, [])), ingested.get(p, 0)) for p, r in latest.items()]
+    return out + [Entry(pmid, None, tuple(links)) for pmid, links in made.items()]
 
 
 def write(
-    path: Path,
+    target: Path | str,
     records: Iterable[EvidenceRecord],
     citations: Iterable[Citation],
     build: BuildRow,
 ) -> None:
-    """Upsert records and citations into the SQLite file at ``path`` (created if needed)."""
-    eng = create(path)
-    cits = list(citations)
-    recs = list(records)
-    ingested = cited_by_counts(cits)
-    with Session(eng) as session:
-        for rec in recs:
-            for row in record_rows(rec, ingested.get(rec.article.pmid, 0)):
-                session.merge(row)
-        for c in cits:
-            session.merge(CitationRow(citing=c.citing, cited=c.cited, origin=c.origin))
-        for stats_row in citation_stats_rows(recs, cits):
-            session.merge(stats_row)
-        session.merge(build)
-        session.commit()
-    eng.dispose()
+    """Write records and citations into the store at ``target`` through ``SqlSink`` (idempotent)."""
+    sink = SqlSink(db.normalise_url(target))
+    sink.write(entries(records, citations))
+    sink.close(build)
 
 
-def citation_stats_rows(records: list[EvidenceRecord], citations: list[Citation]) -> list[CitationStatsRow]:
-    """One row per article of the citation graph (every article, and every linked PMID)."""
-    arts = {r.article.pmid: r.article for r in records}
-    g = citegraph.citation_graph(citations, {p: a.year for p, a in arts.items()}, arts)
-    stats = citegraph.article_stats(g, {p: a.cited_by_count for p, a in arts.items()})
-    return [
-        CitationStatsRow(
-            **{k: v for k, v in vars(s).items() if k != "citing_years"},
-            in_kb=s.pmid in arts,
-            citing_years={str(y): n for y, n in s.citing_years.items()},
-        )
-        for s in stats.values()
-    ]
-
-
-def read_citation_stats(path: Path) -> dict[str, CitationStatsRow]:
+def read_citation_stats(path: Path | str) -> dict[str, CitationStatsRow]:
     eng = engine(path)
     with Session(eng) as session:
         rows = {r.pmid: r for r in session.exec(select(CitationStatsRow)).all()}
@@ -199,8 +95,8 @@ def _rows(session: Session, table: type[SQLModel], pmid: str) -> list[SQLModel]:
     return list(session.exec(select(table).where(col == pmid).order_by(order)).all())
 
 
-def read_records(path: Path) -> Iterator[EvidenceRecord]:
-    """Read every evidence record back from the SQLite file, in PMID order."""
+def read_records(path: Path | str) -> Iterator[EvidenceRecord]:
+    """Read every evidence record back from the store (SQLite path or URL), in PMID order."""
     eng = engine(path)
     with Session(eng) as session:
         for art in session.exec(select(ArticleRow).order_by(ArticleRow.pmid)).all():
@@ -208,16 +104,18 @@ def read_records(path: Path) -> Iterator[EvidenceRecord]:
     eng.dispose()
 
 
-def read_citations(path: Path) -> list[Citation]:
+def read_citations(path: Path | str) -> list[Citation]:
     eng = engine(path)
     with Session(eng) as session:
-        rows = session.exec(select(CitationRow).order_by(CitationRow.cited, CitationRow.citing)).all()
+        rows = session.exec(
+            select(CitationRow).order_by(CitationRow.cited, CitationRow.citing, CitationRow.origin)
+        ).all()
         out = [Citation(citing=r.citing, cited=r.cited, origin=r.origin) for r in rows]
     eng.dispose()
     return out
 
 
-def read_build(path: Path) -> BuildRow:
+def read_build(path: Path | str) -> BuildRow:
     eng = engine(path)
     with Session(eng) as session:
         row = session.exec(select(BuildRow)).one()
