@@ -99,6 +99,21 @@ def test_kill_between_the_renames_is_recovered(manifest_copy: Path, previous: Pa
     assert summary.articles == 6 and _files(previous) == before and _leftovers(previous) == []
 
 
+def test_a_query_command_restores_a_build_killed_between_the_renames(
+    manifest_copy: Path, previous: Path
+) -> None:
+    """`kb sparql` (like check, export, serve, synth) puts the previous build back before opening it."""
+    before = _files(previous)
+    assert _kb_build(manifest_copy, previous, fault="between-renames").wait(timeout=120) == 99
+    assert not previous.exists()
+    done = CliRunner().invoke(
+        app, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--out", str(previous)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "restored the previous build" in done.output
+    assert _files(previous) == before and _leftovers(previous) == []
+
+
 def test_kill_9_mid_build_keeps_the_previous_build(manifest_copy: Path, previous: Path) -> None:
     before = _files(previous)
     running = _kb_build(manifest_copy, previous, fault="stall:written")

@@ -40,6 +40,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def restore_interrupted(out_dir: Path) -> None:
+    """Before opening a build: bring back the previous build if a ``kb build`` was killed mid-swap."""
+    from kb.pipeline.lock import ensure_build
+
+    for line in ensure_build(out_dir.resolve()):
+        console.print(f"note: {line}", highlight=False, markup=False)
+
+
 @contextmanager
 def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress display; yields the ``progress(stage, done, total)`` callback the library takes."""
@@ -197,6 +205,7 @@ def sparql(
     ] = 30.0,
 ) -> None:
     """Answer a SPARQL question over the built knowledge base (exit 2: bad query, 3: timeout)."""
+    restore_interrupted(out_dir)
     from kb.query import sparql as q
 
     params: dict[str, str] = {}
@@ -250,6 +259,7 @@ def serve(
     Updates, SERVICE (federation) and cross-origin browser requests are refused; each query runs
     in a worker process that is killed at the timeout, past the memory cap or when the client leaves.
     """
+    restore_interrupted(out_dir)
     from kb.query import serve as srv
 
     settings = srv.Settings(out_dir, host, port, timeout_s, max_result_mb, max_memory_mb, workers)
@@ -271,6 +281,7 @@ def synth(
     ] = False,
 ) -> None:
     """Tabulate events/n per study for pooling, and pool each endpoint reported by 2+ studies."""
+    restore_interrupted(out_dir)
     from kb import synth as sy
 
     db = out_dir / "kb.sqlite"
@@ -489,6 +500,7 @@ def check(
     out_dir: Annotated[Path, typer.Option("--out", help="The build folder to check.")] = DEFAULT_OUT,
 ) -> None:
     """SHACL-validate OUT/kb.nq graph by graph and check SQLite and RDF hold the same records."""
+    restore_interrupted(out_dir)
     from kb.sinks.check import CheckError
     from kb.sinks.check import check as run_check
 
@@ -510,6 +522,7 @@ def export_cmd(
     ] = DEFAULT_OUT,
 ) -> None:
     """Write OUT/kb.{ttl,nt,nq,jsonld} from the records in OUT/kb.sqlite (deterministic bytes)."""
+    restore_interrupted(out_dir)
     from kb.sinks.rdf import export
     from kb.sinks.sql import writer as sql
 
