@@ -29,6 +29,27 @@ def test_bad_turtle_names_the_file_and_leaves_no_store(tmp_path: Path) -> None:
         store.load(tmp_path / "kb.csv", tmp_path / "oxigraph")
 
 
+def test_line_based_files_load_in_chunks_to_the_same_store(
+    seed_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunked loading (bounded memory) gives the store a one-call load gives, triple for triple."""
+    whole = store.open_read_only(store.location(seed_kb))
+    monkeypatch.setattr(store, "CHUNK_LINES", 7)  # the seed's kb.nt spans many chunks
+    assert store.load(seed_kb / "kb.nt", tmp_path / "oxigraph") == len(whole)
+    chunked = store.open_read_only(tmp_path / "oxigraph")
+    assert set(chunked) == set(whole)
+
+
+def test_a_bad_line_in_a_later_chunk_names_its_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = "<https://e.org/a> <https://e.org/b> <https://e.org/c> .\n"
+    bad = tmp_path / "kb.nt"
+    bad.write_text(good * 5 + '<https://e.org/a> <https://e.org/b> "unterminated .\n', encoding="utf-8")
+    monkeypatch.setattr(store, "CHUNK_LINES", 2)
+    with pytest.raises(store.StoreError, match=r"kb\.nt: not valid N-Triples: in lines 5-6: "):
+        store.load(bad, tmp_path / "oxigraph")
+    assert not (tmp_path / "oxigraph").exists()
+
+
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(store.StoreError, match="no Oxigraph store here; run `kb build` first"):
         store.open_read_only(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -56,14 +57,38 @@ def load(source: Path, target: Path, *, lenient: bool = False) -> int:
         raise
 
 
+#: Line-based files are loaded this many lines at a time. Oxigraph's bulk loader buffers a whole
+#: call in memory before it writes (1.64 GB peak for 2M triples in one call; 375 MB in chunks of
+#: 250k lines, at the same CPU time), so chunks keep a build's peak memory flat as it grows.
+CHUNK_LINES = 250_000
+
+#: Formats whose statements never span lines, so a file can be cut between any two lines.
+LINE_BASED = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
+
+
 def _bulk_load(source: Path, target: Path, fmt: ox.RdfFormat, lenient: bool) -> int:
     # The handle is dropped on return, before the build folder is renamed into place
     # (RocksDB closes when the Store is freed).
     store = ox.Store(str(target))
-    store.bulk_load(path=str(source), format=fmt, lenient=lenient)
+    if fmt in LINE_BASED:
+        _load_in_chunks(store, source, fmt, lenient)
+    else:
+        store.bulk_load(path=str(source), format=fmt, lenient=lenient)
     store.flush()
     store.optimize()
     return len(store)
+
+
+def _load_in_chunks(store: ox.Store, source: Path, fmt: ox.RdfFormat, lenient: bool) -> None:
+    """Bulk-load a line-based file CHUNK_LINES lines at a time; errors name the file's own line."""
+    first = 1
+    with source.open("rb") as f:
+        while lines := list(itertools.islice(f, CHUNK_LINES)):
+            try:
+                store.bulk_load(b"".join(lines), format=fmt, lenient=lenient)
+            except SyntaxError as exc:
+                raise SyntaxError(f"in lines {first}-{first + len(lines) - 1}: {exc}") from None
+            first += len(lines)
 
 
 def open_read_only(target: Path) -> ox.Store:
